@@ -324,7 +324,7 @@ TEST_CASE("help_text documents the whole contract")
     CHECK(contains(text, "in MiB"));
     CHECK(contains(text, "standard input feeds COM1 when it is a terminal or a pipe"));
     CHECK(contains(text, "0x501"));
-    CHECK(contains(text, "  3  --timeout reached"));
+    CHECK(contains(text, "  3  the run ended"));
     CHECK(contains(text, "  2  usage error"));
 
     // One line per option: each option's label and description share a line.
