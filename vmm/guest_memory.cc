@@ -34,22 +34,6 @@ Result<void> GuestMemory::add_region(uint64_t guest_address, std::span<uint8_t> 
     return {};
 }
 
-Result<void> GuestMemory::move_region(const std::string& name, uint64_t new_guest_address)
-{
-    std::lock_guard lock(m_mutex);
-    auto it = std::find_if(m_regions.begin(), m_regions.end(), [&](auto& r) { return r.name == name; });
-    if (it == m_regions.end())
-        return Error { "no memory region named " + name };
-    if (new_guest_address + it->host.size() < new_guest_address)
-        return Error { "memory region " + name + " cannot move to " + hex(new_guest_address) };
-    for (auto& region : m_regions) {
-        if (&region != &*it && overlaps(new_guest_address, it->host.size(), region.guest_address, region.host.size()))
-            return Error { "memory region " + name + " at " + hex(new_guest_address) + " would overlap " + region.name };
-    }
-    it->guest_address = new_guest_address;
-    return {};
-}
-
 Result<void> GuestMemory::remove_region(const std::string& name)
 {
     std::lock_guard lock(m_mutex);

@@ -29,8 +29,6 @@ public:
 
     // Fails if the region overlaps one already present.
     Result<void> add_region(uint64_t guest_address, std::span<uint8_t> host, std::string name);
-    // Moves a region (a relocated PCI BAR). Fails if the new place overlaps another region.
-    Result<void> move_region(const std::string& name, uint64_t new_guest_address);
     Result<void> remove_region(const std::string& name);
 
     // The host bytes behind [address, address + length), or an error naming the range.

@@ -1,0 +1,258 @@
+#include "vmm/machine.h"
+
+#include "base/log.h"
+#include "devices/cmos_rtc.h"
+#include "devices/debug_exit.h"
+#include "devices/i8042.h"
+#include "devices/pci_host_bridge.h"
+#include "devices/post_port.h"
+#include "devices/uart16550.h"
+#include "vmm/boot_cpu.h"
+#include "vmm/memory_layout.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+namespace spicebox {
+
+namespace {
+
+// Legacy PC port assignments.
+enum Port : uint16_t {
+    kI8042Data = 0x60,
+    kI8042Command = 0x64,
+    kCmos = 0x70,
+    kPost = 0x80,
+    kDebugExit = 0x501,
+    kCom1 = 0x3F8,
+    kPciConfig = 0xCF8,
+};
+
+// ISA interrupt lines (GSIs with KVM's default routing).
+enum Gsi : uint32_t {
+    kKeyboardGsi = 1,
+    kCom1Gsi = 4,
+    kMouseGsi = 12,
+};
+
+constexpr size_t kSerialInputChunk = 256;
+constexpr auto kSerialInputRetry = std::chrono::milliseconds(5);
+
+}
+
+Machine::Machine(const KvmSystem& kvm, MachineConfig config)
+    : m_kvm(kvm)
+    , m_config(std::move(config))
+{
+}
+
+Machine::~Machine()
+{
+    for (auto& vcpu : m_vcpus)
+        vcpu->stop();
+    if (m_signal_fd >= 0)
+        close(m_signal_fd);
+    for (auto ram : m_ram)
+        munmap(ram.data(), ram.size());
+}
+
+Result<std::unique_ptr<Machine>> Machine::create(const KvmSystem& kvm, MachineConfig config)
+{
+    std::unique_ptr<Machine> machine(new Machine(kvm, std::move(config)));
+    machine->m_vm = TRY(KvmVm::create(kvm));
+    machine->m_event_loop = TRY(EventLoop::create());
+    TRY(machine->allocate_ram());
+    TRY(machine->create_devices());
+    TRY(machine->create_vcpus());
+    return machine;
+}
+
+Result<void> Machine::allocate_ram()
+{
+    for (auto& range : layout::ram_ranges(m_config.memory_bytes)) {
+        void* host = mmap(nullptr, range.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (host == MAP_FAILED) {
+            return Error { "cannot allocate " + std::to_string(m_config.memory_bytes / layout::MiB) + " MiB of guest memory ("
+                + std::strerror(errno) + "): give a smaller -m" };
+        }
+        std::span<uint8_t> ram(static_cast<uint8_t*>(host), range.size);
+        m_ram.push_back(ram);
+        TRY(m_vm->add_memory(range.guest_address, ram));
+        TRY(m_memory.add_region(range.guest_address, ram, "ram@" + std::to_string(range.guest_address)));
+    }
+    return {};
+}
+
+InterruptLine Machine::gsi_line(uint32_t gsi)
+{
+    return InterruptLine([vm = m_vm.get(), gsi](bool level) { vm->set_irq_line(gsi, level); });
+}
+
+Result<void> Machine::create_devices()
+{
+    m_uart = std::make_shared<Uart16550>(gsi_line(kCom1Gsi), m_config.serial_output);
+    m_i8042 = std::make_shared<I8042>(gsi_line(kKeyboardGsi), gsi_line(kMouseGsi),
+        [this] { request_stop({ RunOutcome::Reason::PowerOff, 0, "" }); });
+    uint64_t low_ram = layout::low_ram_end(m_config.memory_bytes);
+    m_rtc = std::make_shared<CmosRtc>(low_ram, m_config.memory_bytes - low_ram, m_config.cpus);
+    m_debug_exit = std::make_shared<DebugExit>([this](int status) { request_stop({ RunOutcome::Reason::DebugExit, status, "" }); });
+    m_post_port = std::make_shared<PostPort>();
+    m_bar_mapping = std::make_unique<PciBarMapping>(m_port_bus, m_mmio_bus, m_memory, *m_vm);
+    m_pci = std::make_shared<PciHostBridge>(*m_bar_mapping);
+
+    TRY(m_port_bus.map(kCom1, 8, m_uart));
+    TRY(m_port_bus.map(kI8042Data, 1, m_i8042->data_port()));
+    TRY(m_port_bus.map(kI8042Command, 1, m_i8042->command_port()));
+    TRY(m_port_bus.map(kCmos, 2, m_rtc));
+    TRY(m_port_bus.map(kPost, 1, m_post_port));
+    TRY(m_port_bus.map(kDebugExit, 2, m_debug_exit));
+    TRY(m_port_bus.map(kPciConfig, 8, m_pci));
+    return {};
+}
+
+Result<void> Machine::create_vcpus()
+{
+    install_vcpu_kick_signal();
+    for (unsigned id = 0; id < m_config.cpus; ++id) {
+        auto vcpu = TRY(KvmVcpu::create(m_kvm, *m_vm, id));
+        TRY(vcpu.set_cpuid(m_kvm.supported_cpuid(), m_config.cpus));
+        TRY(vcpu.set_lapic_lint());
+        m_vcpus.push_back(std::make_unique<KvmVcpu>(std::move(vcpu)));
+    }
+    return {};
+}
+
+Result<void> Machine::set_boot_entry(uint64_t entry, uint64_t boot_params)
+{
+    auto& bsp = *m_vcpus.front();
+    auto sregs = TRY(bsp.sregs());
+    kvm_regs regs {};
+    kvm_fpu fpu {};
+    apply_boot_cpu_state(boot_cpu_state(entry, boot_params), regs, sregs, fpu);
+    TRY(bsp.set_sregs(sregs));
+    TRY(bsp.set_regs(regs));
+    TRY(bsp.set_fpu(fpu));
+    TRY(bsp.set_msrs(boot_msrs()));
+    return {};
+}
+
+Result<void> Machine::watch_serial_input()
+{
+    if (m_config.serial_input_fd < 0)
+        return {};
+    m_input_watched = true;
+    return m_event_loop->watch_readable(m_config.serial_input_fd, [this] {
+        uint8_t buffer[kSerialInputChunk];
+        ssize_t count = ::read(m_config.serial_input_fd, buffer, sizeof buffer);
+        if (count <= 0) {
+            // End of input (or an error): the guest simply gets no more.
+            m_event_loop->unwatch(m_config.serial_input_fd);
+            m_input_watched = false;
+            return;
+        }
+        m_pending_input.insert(m_pending_input.end(), buffer, buffer + count);
+        feed_serial_input();
+    });
+}
+
+// Hands pending host input to the UART as fast as the guest drains its FIFO; stdin is not read
+// again until everything read so far has been taken, so a slow guest throttles the pipe.
+void Machine::feed_serial_input()
+{
+    size_t taken = m_uart->receive(m_pending_input);
+    m_pending_input.erase(m_pending_input.begin(), m_pending_input.begin() + ptrdiff_t(taken));
+    if (m_pending_input.empty()) {
+        if (!m_input_watched)
+            [[maybe_unused]] auto watched = watch_serial_input();
+        return;
+    }
+    if (m_input_watched) {
+        m_event_loop->unwatch(m_config.serial_input_fd);
+        m_input_watched = false;
+    }
+    [[maybe_unused]] auto timer = m_event_loop->add_timer(kSerialInputRetry, [this] { feed_serial_input(); });
+}
+
+Result<void> Machine::watch_signals()
+{
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGHUP);
+    // Blocked before any thread starts, so every thread inherits the mask and only the signalfd sees them.
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    m_signal_fd = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (m_signal_fd < 0)
+        return Error { std::string("signalfd failed: ") + std::strerror(errno) };
+    return m_event_loop->watch_readable(m_signal_fd, [this] {
+        signalfd_siginfo info {};
+        if (::read(m_signal_fd, &info, sizeof info) != sizeof info)
+            return;
+        request_stop({ RunOutcome::Reason::Signal, 128 + int(info.ssi_signo),
+            std::string("stopped by ") + sigabbrev_np(int(info.ssi_signo)) });
+    });
+}
+
+RunOutcome Machine::run(std::optional<std::chrono::nanoseconds> timeout)
+{
+    if (auto watched = watch_signals(); !watched)
+        return { RunOutcome::Reason::Failure, 1, watched.error().message };
+    if (auto watched = watch_serial_input(); !watched)
+        return { RunOutcome::Reason::Failure, 1, watched.error().message };
+    if (timeout) {
+        auto timer = m_event_loop->add_timer(*timeout, [this] { request_stop({ RunOutcome::Reason::Timeout, 0, "" }); });
+        if (!timer)
+            return { RunOutcome::Reason::Failure, 1, timer.error().message };
+    }
+
+    std::thread event_thread([this] { m_event_loop->run(); });
+    std::vector<std::thread> vcpu_threads;
+    for (auto& vcpu : m_vcpus)
+        vcpu_threads.emplace_back([this, &vcpu] { vcpu->run(*this); });
+
+    {
+        std::unique_lock lock(m_stop_mutex);
+        m_stopped.wait(lock, [this] { return m_outcome.has_value(); });
+    }
+    for (auto& thread : vcpu_threads)
+        thread.join();
+    event_thread.join();
+    return *m_outcome;
+}
+
+void Machine::request_stop(RunOutcome outcome)
+{
+    {
+        std::lock_guard lock(m_stop_mutex);
+        if (m_outcome)
+            return;
+        m_outcome = std::move(outcome);
+    }
+    for (auto& vcpu : m_vcpus)
+        vcpu->stop();
+    m_event_loop->stop();
+    m_stopped.notify_all();
+}
+
+void Machine::port_read(uint16_t port, std::span<uint8_t> data) { m_port_bus.read(port, data); }
+void Machine::port_write(uint16_t port, std::span<const uint8_t> data) { m_port_bus.write(port, data); }
+void Machine::mmio_read(uint64_t address, std::span<uint8_t> data) { m_mmio_bus.read(address, data); }
+void Machine::mmio_write(uint64_t address, std::span<const uint8_t> data) { m_mmio_bus.write(address, data); }
+
+void Machine::guest_reset(const std::string& why)
+{
+    LOG_INFO("machine", "guest reset (%s): treated as power off", why.c_str());
+    request_stop({ RunOutcome::Reason::PowerOff, 0, why });
+}
+
+void Machine::vcpu_failed(unsigned vcpu_id, const std::string& why)
+{
+    request_stop({ RunOutcome::Reason::Failure, 1, "vCPU " + std::to_string(vcpu_id) + ": " + why });
+}
+
+} // namespace spicebox

@@ -1,0 +1,126 @@
+// The PC that spicebox builds: guest RAM as KVM memory slots, the in-kernel interrupt controllers and PIT,
+// the port and MMIO buses with the legacy devices and the PCI host bridge, and one thread per vCPU.
+// It runs until something ends the run (the guest, a timeout, a signal, a failure) and reports why.
+#pragma once
+
+#include "base/result.h"
+#include "devices/io_bus.h"
+#include "vmm/event_loop.h"
+#include "vmm/guest_memory.h"
+#include "vmm/interrupt_line.h"
+#include "vmm/kvm_system.h"
+#include "vmm/kvm_vcpu.h"
+#include "vmm/kvm_vm.h"
+#include "vmm/pci_bar_mapping.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace spicebox {
+
+class CmosRtc;
+class DebugExit;
+class I8042;
+class PciHostBridge;
+class PostPort;
+class Uart16550;
+
+struct MachineConfig {
+    uint64_t memory_bytes;
+    unsigned cpus;
+    // Each byte the guest writes to COM1 (vCPU thread).
+    std::function<void(uint8_t)> serial_output;
+    // Host input for COM1, or -1.
+    int serial_input_fd { -1 };
+};
+
+// Why a run ended.
+struct RunOutcome {
+    enum class Reason {
+        PowerOff,      // i8042 reset line, or a triple fault / KVM reset event
+        DebugExit,     // the guest wrote its status to the debug-exit port
+        SerialMatched, // --wait-serial matched
+        Timeout,       // --timeout elapsed
+        Signal,        // SIGINT / SIGTERM / SIGHUP
+        Failure,       // KVM could not go on (message says why)
+    };
+    Reason reason;
+    int status { 0 };
+    std::string message;
+};
+
+class Machine final : private VcpuExitHandler {
+public:
+    static Result<std::unique_ptr<Machine>> create(const KvmSystem&, MachineConfig);
+    ~Machine() override;
+
+    GuestMemory& memory() { return m_memory; }
+    uint64_t memory_bytes() const { return m_config.memory_bytes; }
+    unsigned cpu_count() const { return m_config.cpus; }
+    EventLoop& event_loop() { return *m_event_loop; }
+
+    // Puts the boot CPU at a 64-bit entry point with RSI = boot_params, as the Linux 64-bit boot protocol
+    // asks (the loaders have written the page tables and GDT this state refers to).
+    Result<void> set_boot_entry(uint64_t entry, uint64_t boot_params);
+
+    // Runs the vCPUs and the event loop until the run ends; `timeout` ends it with Reason::Timeout.
+    RunOutcome run(std::optional<std::chrono::nanoseconds> timeout);
+
+    // From any thread: end the run. The first request wins; later ones are ignored.
+    void request_stop(RunOutcome);
+
+private:
+    explicit Machine(const KvmSystem&, MachineConfig);
+    Result<void> allocate_ram();
+    Result<void> create_devices();
+    Result<void> create_vcpus();
+    Result<void> watch_serial_input();
+    void feed_serial_input();
+    Result<void> watch_signals();
+    InterruptLine gsi_line(uint32_t gsi);
+
+    // |VcpuExitHandler|
+    void port_read(uint16_t port, std::span<uint8_t> data) override;
+    void port_write(uint16_t port, std::span<const uint8_t> data) override;
+    void mmio_read(uint64_t address, std::span<uint8_t> data) override;
+    void mmio_write(uint64_t address, std::span<const uint8_t> data) override;
+    void guest_reset(const std::string& why) override;
+    void vcpu_failed(unsigned vcpu_id, const std::string& why) override;
+
+    const KvmSystem& m_kvm;
+    MachineConfig m_config;
+    std::unique_ptr<KvmVm> m_vm;
+    GuestMemory m_memory;
+    std::vector<std::span<uint8_t>> m_ram;
+    IoBus m_port_bus { "port I/O", 0xFF };
+    IoBus m_mmio_bus { "MMIO", 0x00 };
+    std::unique_ptr<EventLoop> m_event_loop;
+    std::unique_ptr<PciBarMapping> m_bar_mapping;
+
+    std::shared_ptr<Uart16550> m_uart;
+    std::shared_ptr<I8042> m_i8042;
+    std::shared_ptr<CmosRtc> m_rtc;
+    std::shared_ptr<DebugExit> m_debug_exit;
+    std::shared_ptr<PostPort> m_post_port;
+    std::shared_ptr<PciHostBridge> m_pci;
+
+    std::vector<std::unique_ptr<KvmVcpu>> m_vcpus;
+
+    std::vector<uint8_t> m_pending_input;
+    bool m_input_watched { false };
+    int m_signal_fd { -1 };
+
+    std::mutex m_stop_mutex;
+    std::condition_variable m_stopped;
+    std::optional<RunOutcome> m_outcome;
+};
+
+} // namespace spicebox
