@@ -1,0 +1,44 @@
+// Ring 3's first code: entry.S irets here with the values it recorded at the VMM's entry point in
+// the argument registers.
+#include "runtime/runtime.h"
+
+extern "C" {
+extern uint8_t __image_start[];
+extern uint8_t __image_end[];
+extern uint8_t __bss_start[];
+extern uint8_t __bss_end[];
+extern void (*__init_array_start[])();
+extern void (*__init_array_end[])();
+
+[[noreturn]] void runtime_user_start(uint64_t boot_params, uint64_t entry_address, uint64_t code_selector,
+    uint64_t cr0, uint64_t cr4, uint64_t efer);
+}
+
+namespace spicebox::guest {
+
+namespace {
+
+uintptr_t address_of(const void* symbol) { return reinterpret_cast<uintptr_t>(symbol); }
+
+}
+
+}
+
+void runtime_user_start(uint64_t boot_params, uint64_t entry_address, uint64_t code_selector, uint64_t cr0,
+    uint64_t cr4, uint64_t efer)
+{
+    using namespace spicebox::guest;
+    // A bzImage loader copies only the file, so .bss is cleared here (natively, in ring 3) rather
+    // than trusted to be zero. The stacks live outside it.
+    memset(__bss_start, 0, address_of(__bss_end) - address_of(__bss_start));
+    size_t constructor_count = (address_of(__init_array_end) - address_of(__init_array_start)) / sizeof(void (*)());
+    for (size_t i = 0; i < constructor_count; ++i)
+        __init_array_start[i]();
+
+    BootInfo boot {
+        BootParams(boot_params),
+        EntryState { entry_address, uint16_t(code_selector), cr0, cr4, efer },
+        ImageExtent { address_of(__image_start), address_of(__image_end) },
+    };
+    exit(guest_main(boot));
+}
