@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages spicebox needs that are missing. `--test` adds what the test suite needs.
+set -euo pipefail
+
+build_packages=(meson ninja-build g++ pkg-config python3 libpixman-1-dev libsdl2-dev libepoxy-dev libssl-dev
+    libspice-protocol-dev doctest-dev)
+# The loader's unit tests read the real Debian kernel's header, and the Linux guest image is built from
+# Debian's kernel and busybox.
+test_packages=(linux-image-amd64 busybox-static cpio)
+
+packages=("${build_packages[@]}")
+if [[ "${1:-}" == "--test" ]]; then
+    packages+=("${test_packages[@]}")
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$package")
+    fi
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+if [[ $(id -u) -ne 0 ]]; then
+    if command -v sudo >/dev/null; then
+        sudo=(sudo)
+    else
+        echo "spicebox: missing packages (${missing[*]}) and not root: run as root or install sudo" >&2
+        exit 1
+    fi
+else
+    sudo=()
+fi
+echo "spicebox: installing ${missing[*]}" >&2
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

@@ -1,0 +1,41 @@
+// The integration suite boots guests in the real spicebox binary. Arguments of its own:
+//   --spicebox=PATH      the binary under test
+//   --linux-guest=DIR    where guest-drivers/linux/build-initramfs.sh put vmlinuz and initramfs.cpio.gz
+// Everything else goes to doctest.
+#define DOCTEST_CONFIG_IMPLEMENT
+#include <doctest/doctest.h>
+
+#include "tests/integration/run_process.h"
+
+#include <cstdio>
+#include <string_view>
+
+namespace {
+std::string g_spicebox;
+std::string g_linux_guest;
+}
+
+namespace spicebox::test {
+const std::string& spicebox_path() { return g_spicebox; }
+const std::string& linux_guest_dir() { return g_linux_guest; }
+}
+
+int main(int argc, char** argv)
+{
+    std::vector<char*> doctest_args;
+    for (int i = 0; i < argc; ++i) {
+        std::string_view arg(argv[i]);
+        if (arg.starts_with("--spicebox="))
+            g_spicebox = arg.substr(11);
+        else if (arg.starts_with("--linux-guest="))
+            g_linux_guest = arg.substr(14);
+        else
+            doctest_args.push_back(argv[i]);
+    }
+    if (g_spicebox.empty()) {
+        std::fprintf(stderr, "integration-tests: --spicebox=PATH is required\n");
+        return 2;
+    }
+    doctest::Context context(int(doctest_args.size()), doctest_args.data());
+    return context.run();
+}

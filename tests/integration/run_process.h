@@ -1,0 +1,36 @@
+// Runs a command with a deadline and collects its exit status, stdout and stderr.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace spicebox::test {
+
+struct ProcessResult {
+    int exit_code { -1 };  // the exit status, or 128 + signal
+    bool timed_out { false };
+    std::string out;
+    std::string err;
+    std::chrono::milliseconds elapsed { 0 };
+};
+
+// `environment` entries (NAME=VALUE) are added to this process's environment.
+ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::seconds deadline,
+    const std::vector<std::string>& environment = {});
+
+// Paths given on the integration suite's command line.
+const std::string& spicebox_path();
+const std::string& linux_guest_dir();
+
+// spicebox with these arguments, under a deadline.
+ProcessResult run_spicebox(const std::vector<std::string>& arguments, std::chrono::seconds deadline = std::chrono::seconds(60),
+    const std::vector<std::string>& environment = {});
+
+// Exit status, timing and output, for a test's failure message.
+std::string describe(const ProcessResult&);
+
+// True when /dev/kvm can be opened; otherwise prints why the calling test is skipped.
+bool kvm_available();
+
+}
