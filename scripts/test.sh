@@ -34,7 +34,8 @@ run_suite() {
 }
 
 run_suite unit build/tests/unit/unit-tests
-run_suite integration build/tests/integration/integration-tests --spicebox=build/vmm/spicebox --linux-guest=build/linux-guest
+run_suite integration build/tests/integration/integration-tests --spicebox=build/vmm/spicebox --linux-guest=build/linux-guest \
+    --guest-images=build/guest-drivers
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 && $status -eq 0 ]]

@@ -130,3 +130,41 @@ TEST_CASE("several vCPUs: the machine boots with --cpus 2 and the guest runs on 
     CHECK(result.exit_code == 0);
     CHECK(result.out.find("Hello from the spicebox hello guest!") != std::string::npos);
 }
+
+TEST_CASE("stdin that is a pipe reaches the guest through COM1 and its receive interrupt")
+{
+    if (!kvm_available())
+        return;
+    auto result = run_spicebox({ "--guest", "hello", "--append", "hello.echo=11" }, std::chrono::seconds(60),
+        { .environment = {}, .stdin_data = std::string("typed input") });
+    INFO(describe(result));
+    CHECK(result.exit_code == 0);
+    CHECK(result.out.find("hello: read 'typed input' after ") != std::string::npos);
+    CHECK(result.out.find("after 0 serial interrupts") == std::string::npos);
+}
+
+TEST_CASE("the i8042 reset line powers the machine off with status 0")
+{
+    if (!kvm_available())
+        return;
+    auto result = run_spicebox({ "--guest", "hello", "--append", "hello.exit=reset" });
+    INFO(describe(result));
+    CHECK(result.exit_code == 0);
+    CHECK(result.out.find("hello: resetting through the i8042") != std::string::npos);
+    CHECK(result.out.find("did not end the run") == std::string::npos);
+}
+
+TEST_CASE("--kernel boots our guests from their files: the bootcheck bzImage and the hello ELF")
+{
+    if (!kvm_available() || guest_images_dir().empty())
+        return;
+    auto bzimage = run_spicebox({ "--kernel", guest_images_dir() + "/bootcheck.bzImage", "--append", "bootcheck.cmdline=ok" });
+    INFO(describe(bzimage));
+    CHECK(bzimage.exit_code == 0);
+    CHECK(bzimage.out.find("bootcheck: PASS entry_address") != std::string::npos);
+
+    auto elf = run_spicebox({ "--kernel", guest_images_dir() + "/hello.elf" });
+    INFO(describe(elf));
+    CHECK(elf.exit_code == 0);
+    CHECK(elf.out.find("Hello from the spicebox hello guest!") != std::string::npos);
+}

@@ -17,7 +17,7 @@ bool one_clear_line(const std::string& err)
 void check_one_line_error(const std::vector<std::string>& arguments, int status, const std::string& words,
     const std::vector<std::string>& environment = {})
 {
-    auto result = run_spicebox(arguments, std::chrono::seconds(60), environment);
+    auto result = run_spicebox(arguments, std::chrono::seconds(60), { .environment = environment, .stdin_data = std::nullopt });
     INFO(describe(result));
     CHECK(result.exit_code == status);
     CHECK(one_clear_line(result.err));

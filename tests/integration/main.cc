@@ -1,6 +1,7 @@
 // The integration suite boots guests in the real spicebox binary. Arguments of its own:
 //   --spicebox=PATH      the binary under test
 //   --linux-guest=DIR    where guest-drivers/linux/build-initramfs.sh put vmlinuz and initramfs.cpio.gz
+//   --guest-images=DIR   the built guest images (build/guest-drivers), to boot them from files
 // Everything else goes to doctest.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
@@ -13,11 +14,13 @@
 namespace {
 std::string g_spicebox;
 std::string g_linux_guest;
+std::string g_guest_images;
 }
 
 namespace spicebox::test {
 const std::string& spicebox_path() { return g_spicebox; }
 const std::string& linux_guest_dir() { return g_linux_guest; }
+const std::string& guest_images_dir() { return g_guest_images; }
 }
 
 int main(int argc, char** argv)
@@ -29,6 +32,8 @@ int main(int argc, char** argv)
             g_spicebox = arg.substr(11);
         else if (arg.starts_with("--linux-guest="))
             g_linux_guest = arg.substr(14);
+        else if (arg.starts_with("--guest-images="))
+            g_guest_images = arg.substr(15);
         else
             doctest_args.push_back(argv[i]);
     }

@@ -15,17 +15,21 @@ extern char** environ;
 
 namespace spicebox::test {
 
-ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::seconds deadline,
-    const std::vector<std::string>& environment)
+ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::seconds deadline, const ProcessInput& input)
 {
     ProcessResult result;
-    int out_pipe[2], err_pipe[2];
+    int out_pipe[2], err_pipe[2], in_pipe[2] = { -1, -1 };
     if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0)
+        return result;
+    if (input.stdin_data && pipe2(in_pipe, O_CLOEXEC) < 0)
         return result;
 
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    if (input.stdin_data)
+        posix_spawn_file_actions_adddup2(&actions, in_pipe[0], STDIN_FILENO);
+    else
+        posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
     std::vector<char*> args;
@@ -35,7 +39,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::sec
     std::vector<char*> env;
     for (char** entry = environ; *entry; ++entry)
         env.push_back(*entry);
-    for (auto& entry : environment)
+    for (auto& entry : input.environment)
         env.push_back(const_cast<char*>(entry.c_str()));
     env.push_back(nullptr);
 
@@ -45,6 +49,12 @@ ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::sec
     posix_spawn_file_actions_destroy(&actions);
     close(out_pipe[1]);
     close(err_pipe[1]);
+    if (input.stdin_data) {
+        // Small enough for the pipe's buffer: written whole, then closed so the child sees the end.
+        close(in_pipe[0]);
+        [[maybe_unused]] auto written = write(in_pipe[1], input.stdin_data->data(), input.stdin_data->size());
+        close(in_pipe[1]);
+    }
     if (spawned != 0) {
         close(out_pipe[0]);
         close(err_pipe[0]);
@@ -90,12 +100,11 @@ ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::sec
     return result;
 }
 
-ProcessResult run_spicebox(const std::vector<std::string>& arguments, std::chrono::seconds deadline,
-    const std::vector<std::string>& environment)
+ProcessResult run_spicebox(const std::vector<std::string>& arguments, std::chrono::seconds deadline, const ProcessInput& input)
 {
     std::vector<std::string> argv { spicebox_path() };
     argv.insert(argv.end(), arguments.begin(), arguments.end());
-    return run_process(argv, deadline, environment);
+    return run_process(argv, deadline, input);
 }
 
 std::string describe(const ProcessResult& result)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,17 +16,21 @@ struct ProcessResult {
     std::chrono::milliseconds elapsed { 0 };
 };
 
-// `environment` entries (NAME=VALUE) are added to this process's environment.
-ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::seconds deadline,
-    const std::vector<std::string>& environment = {});
+struct ProcessInput {
+    std::vector<std::string> environment; // NAME=VALUE entries added to this process's environment
+    std::optional<std::string> stdin_data; // given through a pipe; stdin is /dev/null without it
+};
+
+ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::seconds deadline, const ProcessInput& = {});
 
 // Paths given on the integration suite's command line.
 const std::string& spicebox_path();
 const std::string& linux_guest_dir();
+const std::string& guest_images_dir();
 
 // spicebox with these arguments, under a deadline.
 ProcessResult run_spicebox(const std::vector<std::string>& arguments, std::chrono::seconds deadline = std::chrono::seconds(60),
-    const std::vector<std::string>& environment = {});
+    const ProcessInput& = {});
 
 // Exit status, timing and output, for a test's failure message.
 std::string describe(const ProcessResult&);
