@@ -208,6 +208,32 @@ Result<void> apply_display(Options& options, std::string_view value)
     return {};
 }
 
+Result<void> apply_vga(Options& options, std::string_view value)
+{
+    if (value == "qxl")
+        options.vga = VgaKind::Qxl;
+    else if (value == "std")
+        options.vga = VgaKind::Std;
+    else if (value == "none")
+        options.vga = VgaKind::None;
+    else
+        return option_error("--vga", quoted(value) + " is not one of qxl, std, none");
+    return {};
+}
+
+Result<void> apply_screenshot(Options& options, std::string_view value)
+{
+    options.screenshot = TRY(non_empty("--screenshot", "PATH", value));
+    return {};
+}
+
+Result<void> apply_bios(Options& options, std::string_view value)
+{
+    auto path = TRY(non_empty("--bios", "PATH (or seabios)", value));
+    options.bios = path == "seabios" ? std::string(kSeabiosPath) : path;
+    return {};
+}
+
 Result<void> apply_wait_serial(Options& options, std::string_view value)
 {
     if (value.empty())
@@ -267,7 +293,10 @@ constexpr std::array kOptions {
     OptionSpec { Group::Machine, "--memory", "-m", "SIZE", "guest RAM (default 256M)", apply_memory },
     OptionSpec { Group::Machine, "--cpus", "", "N", "number of vCPUs, 1..64 (default 1)", apply_cpus },
     OptionSpec { Group::Console, "--serial", "", "MODE", "COM1 output: stdio (default), none, or file:PATH", apply_serial },
+    OptionSpec { Group::Guest, "--bios", "", "PATH", "boot firmware instead of a kernel; 'seabios' is Debian's SeaBIOS", apply_bios },
     OptionSpec { Group::Display, "--display", "", "MODE", "sdl opens a window on the guest's screen; none (default) runs headless", apply_display },
+    OptionSpec { Group::Display, "--vga", "", "CARD", "qxl (default; the VGA core until QXL lands), std (stdvga 1234:1111), none", apply_vga },
+    OptionSpec { Group::Display, "--screenshot", "", "PATH", "when the run ends, write the guest's screen as a PNG", apply_screenshot },
     OptionSpec { Group::RunControl, "--wait-serial", "", "REGEX", "exit 0 once COM1 output matches REGEX (ECMAScript syntax)", apply_wait_serial },
     OptionSpec { Group::RunControl, "--timeout", "", "SECONDS", "stop the run after SECONDS (decimals allowed, e.g. 1.5)", apply_timeout },
     OptionSpec { Group::RunControl, "--verbose", "-v", "", "log debug lines on stderr", apply_verbose },
@@ -391,6 +420,8 @@ Result<Options> parse_command_line(std::span<const std::string_view> args)
 
     if (options.kernel && options.guest)
         return Error { "--kernel and --guest cannot be used together (choose one)" };
+    if (options.bios && (options.kernel || options.guest || options.initrd))
+        return Error { "--bios boots firmware only: it cannot be used with --kernel, --guest or --initrd" };
     return options;
 }
 

@@ -35,6 +35,13 @@ struct SerialConfig {
 
 enum class DisplayKind { Sdl, None };
 
+// The display adapter: qxl (for now the VGA core behind QXL's PCI identity; the QXL device proper lands
+// with its issue), std (Bochs/QEMU stdvga 1234:1111, Linux's bochs-drm), or none.
+enum class VgaKind { Qxl, Std, None };
+
+// Debian's SeaBIOS, for --bios seabios.
+inline constexpr std::string_view kSeabiosPath = "/usr/share/seabios/bios.bin";
+
 struct Options {
     std::optional<std::string> kernel;      // --kernel PATH (bzImage or ELF64)
     std::optional<std::string> initrd;      // --initrd PATH
@@ -49,6 +56,9 @@ struct Options {
     std::optional<std::string> wait_serial; // --wait-serial REGEX, known to compile as an ECMAScript std::regex
     std::optional<double> timeout_seconds;  // --timeout SECONDS, finite, in (0, kMaxTimeoutSeconds]
     DisplayKind display { DisplayKind::None }; // --display sdl|none
+    VgaKind vga { VgaKind::Qxl };           // --vga qxl|std|none
+    std::optional<std::string> screenshot;  // --screenshot PATH (PNG written when the run ends)
+    std::optional<std::string> bios;        // --bios PATH (seabios means kSeabiosPath): firmware boot
     bool verbose { false };                 // -v/--verbose
 };
 

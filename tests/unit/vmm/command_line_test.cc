@@ -333,3 +333,23 @@ TEST_CASE("help_text documents the whole contract")
     auto cpus_line_end = text.find('\n', cpus_line_start);
     CHECK(contains(text.substr(cpus_line_start, cpus_line_end - cpus_line_start), "1..64"));
 }
+
+TEST_CASE("--vga, --screenshot and --bios")
+{
+    auto parse = [](std::initializer_list<std::string_view> words) { return parse_command_line(std::vector<std::string_view>(words)); };
+    CHECK(parse({}).value().vga == VgaKind::Qxl);
+    CHECK(parse({ "--vga", "std" }).value().vga == VgaKind::Std);
+    CHECK(parse({ "--vga=none" }).value().vga == VgaKind::None);
+    auto bad = parse({ "--vga", "cirrus" });
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().message == "--vga: 'cirrus' is not one of qxl, std, none");
+
+    CHECK(parse({ "--screenshot", "out.png" }).value().screenshot == "out.png");
+    CHECK_FALSE(parse({ "--screenshot=" }).ok());
+
+    CHECK(parse({ "--bios", "seabios" }).value().bios == std::string(kSeabiosPath));
+    CHECK(parse({ "--bios", "/tmp/fw.bin" }).value().bios == "/tmp/fw.bin");
+    auto with_kernel = parse({ "--bios", "seabios", "--guest", "hello" });
+    REQUIRE_FALSE(with_kernel.ok());
+    CHECK(with_kernel.error().message.find("--bios boots firmware only") == 0);
+}
