@@ -71,6 +71,8 @@ Result<std::unique_ptr<Machine>> Machine::create(const KvmSystem& kvm, MachineCo
     return machine;
 }
 
+// Each RAM range is one host mapping. The first one is entered into KVM in pieces around the VGA window,
+// and with the BIOS area as its own slot, so that those can be given other backings.
 Result<void> Machine::allocate_ram()
 {
     for (auto& range : layout::ram_ranges(m_config.memory_bytes)) {
@@ -81,8 +83,20 @@ Result<void> Machine::allocate_ram()
         }
         std::span<uint8_t> ram(static_cast<uint8_t*>(host), range.size);
         m_ram.push_back(ram);
-        TRY(m_vm->add_memory(range.guest_address, ram));
-        TRY(m_memory.add_region(range.guest_address, ram, "ram@" + std::to_string(range.guest_address)));
+
+        std::vector<layout::RamRange> pieces { range };
+        if (range.guest_address == 0) {
+            pieces = {
+                { 0, layout::vga_window_start },
+                { layout::bios_area_start, layout::bios_area_end - layout::bios_area_start },
+                { layout::high_memory_start, range.size - layout::high_memory_start },
+            };
+        }
+        for (auto& piece : pieces) {
+            auto memory = ram.subspan(piece.guest_address - range.guest_address, piece.size);
+            TRY(m_vm->add_memory(piece.guest_address, memory));
+            TRY(m_memory.add_region(piece.guest_address, memory, "ram@" + std::to_string(piece.guest_address)));
+        }
     }
     return {};
 }

@@ -52,6 +52,13 @@ constexpr uint64_t mp_config_table_address = 0xF0000;
 constexpr uint64_t mp_config_table_region_size = 64 * KiB;
 constexpr uint64_t high_memory_start = 1 * MiB;
 
+// The legacy VGA memory window: never RAM, trapped to the VGA device (or unmapped without one).
+// Above it, up to 1 MiB, the option-ROM and BIOS area: RAM that firmware shadows (PAM registers).
+constexpr uint64_t vga_window_start = 0xA0000;
+constexpr uint64_t vga_window_end = 0xC0000;
+constexpr uint64_t bios_area_start = vga_window_end;
+constexpr uint64_t bios_area_end = high_memory_start;
+
 // The bzImage protected-mode code (and the lowest address an ELF segment may use).
 constexpr uint64_t kernel_load_address = high_memory_start;
 
