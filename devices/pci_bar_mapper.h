@@ -24,6 +24,7 @@ struct PciBarInfo {
     bool is_64bit { false };   // memory kinds only; takes this BAR register and the next
     bool prefetchable { false };
     bool read_only { false };  // Memory kind: map the slot read-only (expansion ROMs)
+    bool log_dirty { false };  // Memory kind: track guest writes per page (framebuffers; see take_dirty_pages)
     std::shared_ptr<IoDevice> handler {}; // Io and Mmio: offsets are relative to the BAR's address
     std::span<uint8_t> memory {}; // Memory: exactly `size` bytes, page-aligned, owned by the device
 };
@@ -40,6 +41,12 @@ public:
     virtual ~PciBarMapper() = default;
     virtual void bar_mapped(PciDevice&, int bar, const PciBarInfo&, uint64_t address) = 0;
     virtual void bar_unmapped(PciDevice&, int bar, const PciBarInfo&, uint64_t address) = 0;
+
+    // For a mapped Memory BAR declared with log_dirty: sets bit n of `bitmap` (one bit per 4 KiB page of the
+    // BAR, bit n of word n / 64) for every page the guest wrote since the previous call, and forgets them.
+    // False when it cannot tell (BAR not mapped, no log): the caller then treats every page as written.
+    // Called without the device's configuration lock, from any thread.
+    virtual bool take_dirty_pages(PciDevice&, int /*bar*/, std::span<uint64_t> /*bitmap*/) { return false; }
 };
 
 } // namespace spicebox

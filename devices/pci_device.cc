@@ -215,6 +215,18 @@ void PciDevice::set_irq_level(bool asserted)
     update_interrupt();
 }
 
+bool PciDevice::take_dirty_pages(int bar, std::span<uint64_t> bitmap)
+{
+    PciBarMapper* mapper = nullptr;
+    {
+        std::lock_guard lock(m_mutex);
+        if (bar < 0 || bar >= bar_count || !m_bars[bar].mapped_at || !m_bars[bar].info.log_dirty)
+            return false;
+        mapper = m_mapper;
+    }
+    return mapper && mapper->take_dirty_pages(*this, bar, bitmap);
+}
+
 void PciDevice::init_config_byte(uint8_t offset, uint8_t value, uint8_t writable_mask)
 {
     std::lock_guard lock(m_mutex);

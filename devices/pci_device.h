@@ -78,6 +78,10 @@ protected:
     // masks the line; status bit 3 shows the pin's state either way.
     void set_irq_level(bool asserted);
 
+    // Which pages of Memory BAR `bar` (declared with log_dirty) the guest wrote since the last call: see
+    // PciBarMapper::take_dirty_pages. Any thread: the mapper is asked after the configuration lock is released.
+    bool take_dirty_pages(int bar, std::span<uint64_t> bitmap);
+
     // For subclasses laying out device-specific registers and capabilities at construction.
     void init_config_byte(uint8_t offset, uint8_t value, uint8_t writable_mask);
 

@@ -29,8 +29,6 @@ constexpr PciIdentity i440fx_identity {
 };
 
 namespace i440fx {
-constexpr uint8_t pam_first = 0x59;
-constexpr uint8_t pam_last = 0x5F;
 constexpr uint8_t smram = 0x72;
 constexpr uint8_t smram_after_reset = 0x02; // C_BASE_SEG = 010b: SMRAM at 0xA0000
 }
@@ -40,16 +38,17 @@ public:
     HostBridgeFunction()
         : PciDevice("i440fx", i440fx_identity)
     {
-        for (uint8_t offset = i440fx::pam_first; offset <= i440fx::pam_last; ++offset)
-            init_config_byte(offset, 0, 0xFF);
+        for (size_t i = 0; i < pam_register_count; ++i)
+            init_config_byte(uint8_t(pam_first_register + i), 0, 0xFF);
         init_config_byte(i440fx::smram, i440fx::smram_after_reset, 0xFF);
     }
 };
 
 } // namespace
 
-PciHostBridge::PciHostBridge(PciBarMapper& mapper)
+PciHostBridge::PciHostBridge(PciBarMapper& mapper, PamMapper* pam)
     : m_mapper(mapper)
+    , m_pam(pam)
 {
     m_functions[0] = std::make_shared<HostBridgeFunction>();
     m_functions[0]->set_bar_mapper(&m_mapper);
@@ -97,8 +96,30 @@ void PciHostBridge::io_write(uint64_t offset, std::span<const uint8_t> data)
     if (offset < uint64_t(Port::Data) || offset + data.size() > uint64_t(Port::Data) + port_width)
         return;
     Selection selection = selected();
-    if (selection.function)
-        selection.function->config_write(uint8_t(selection.register_offset + (offset - uint64_t(Port::Data))), data);
+    if (!selection.function)
+        return;
+    auto register_offset = uint8_t(selection.register_offset + (offset - uint64_t(Port::Data)));
+    selection.function->config_write(register_offset, data);
+    bool touches_pam = register_offset < pam_first_register + pam_register_count
+        && register_offset + data.size() > pam_first_register;
+    if (m_pam && touches_pam && selection.function == m_functions[0])
+        update_pam();
+}
+
+// Reads the registers back (their writable masks apply) and reports each segment that changed.
+void PciHostBridge::update_pam()
+{
+    std::lock_guard lock(m_pam_mutex);
+    std::array<uint8_t, pam_register_count> registers {};
+    for (size_t i = 0; i < registers.size(); ++i)
+        m_functions[0]->config_read(uint8_t(pam_first_register + i), std::span(registers).subspan(i, 1));
+    for (size_t segment = 0; segment < pam_segment_count; ++segment) {
+        PamAccess access = pam_access(registers, segment);
+        if (access == m_pam_access[segment])
+            continue;
+        m_pam_access[segment] = access;
+        m_pam->pam_changed(segment, access);
+    }
 }
 
 PciHostBridge::Selection PciHostBridge::selected() const

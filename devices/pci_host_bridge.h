@@ -11,15 +11,18 @@
 //
 // Slot 0 is the host bridge function itself, with the identity SeaBIOS recognises as QEMU's i440FX
 // (8086:1237, class 0x060000, subsystem 1af4:1100: see SeaBIOS qemu_detect, src/fw/paravirt.c).
-// Its PAM registers (0x59..0x5F) and SMRAM register (0x72) are plain writable bytes for now: what
-// the guest stores reads back, but nothing changes in the memory map.
+// Its PAM registers (0x59..0x5F, see pam.h) are writable bytes; with a PamMapper, each write that
+// changes a segment's access is handed to it, so that the machine remaps 0xC0000..0xFFFFF (firmware
+// boot). Without one they only read back. The SMRAM register (0x72) only reads back.
 //
 // Threads: a mutex guards the address latch and the device table; it is released before a device's
-// configuration space is accessed (the device has its own lock).
+// configuration space is accessed (the device has its own lock). A second one serialises PAM
+// updates, and is held while the PamMapper runs.
 #pragma once
 
 #include "base/result.h"
 #include "devices/io_device.h"
+#include "devices/pam.h"
 #include "devices/pci_device.h"
 
 #include <array>
@@ -34,8 +37,9 @@ public:
     static constexpr uint8_t slot_count = 32;
     static constexpr uint8_t function_count = 8;
 
-    // `mapper` must outlive the bridge and its devices; it is handed to every device added.
-    explicit PciHostBridge(PciBarMapper& mapper);
+    // `mapper` must outlive the bridge and its devices; it is handed to every device added. `pam`,
+    // if given, must stay valid while the guest can write the PAM registers.
+    explicit PciHostBridge(PciBarMapper& mapper, PamMapper* pam = nullptr);
 
     // Fails if the slot or function is out of range or taken (slot 0 is the host bridge's).
     Result<void> add_device(uint8_t slot, std::shared_ptr<PciDevice> device, uint8_t function = 0);
@@ -50,8 +54,12 @@ private:
         uint8_t register_offset { 0 };
     };
     Selection selected() const;
+    void update_pam();
 
     PciBarMapper& m_mapper;
+    PamMapper* m_pam;
+    std::mutex m_pam_mutex;
+    std::array<PamAccess, pam_segment_count> m_pam_access {};
     mutable std::mutex m_mutex;
     std::array<uint8_t, 4> m_address {};
     std::array<std::shared_ptr<PciDevice>, slot_count * function_count> m_functions;

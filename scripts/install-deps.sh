@@ -2,8 +2,10 @@
 # Installs the Debian 12 packages spicebox needs that are missing. `--test` adds what the test suite needs.
 set -euo pipefail
 
+# seabios: `--bios seabios` boots Debian's SeaBIOS with its VGA BIOS (a user feature, and the firmware
+# boot tests; --test installs these too).
 build_packages=(meson ninja-build g++ pkg-config python3 libpixman-1-dev libsdl2-dev libepoxy-dev libssl-dev
-    libspice-protocol-dev doctest-dev)
+    libspice-protocol-dev doctest-dev zlib1g-dev seabios)
 # The loader's unit tests read the real Debian kernel's header, and the Linux guest image is built from
 # Debian's kernel and busybox.
 test_packages=(linux-image-amd64 busybox-static cpio)

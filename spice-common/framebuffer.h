@@ -2,6 +2,7 @@
 // order, which is pixman's PIXMAN_x8r8g8b8 and SPICE's 32-bit RGB. Rows are `width` pixels apart.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

@@ -21,14 +21,18 @@ struct GroupSpec {
 
 constexpr std::array kGroups {
     GroupSpec { Group::Guest, "Guest",
-        "  Without --kernel or --guest, spicebox boots its default built-in guest (see --list-guests).\n" },
+        "  Without --kernel or --guest, spicebox boots its default built-in guest (see --list-guests).\n"
+        "  With --bios the VGA card gets SeaBIOS's VGA BIOS (/usr/share/seabios/vgabios-stdvga.bin, Debian's\n"
+        "  seabios package) as its option ROM.\n" },
     GroupSpec { Group::Machine, "Machine",
         "  SIZE is a whole number with an optional K, M, G or T suffix (powers of 1024, any case, optionally\n"
         "  followed by B or iB: 512M, 2GiB). Without a suffix the number is in MiB, as with QEMU's -m;\n"
         "  a bare B suffix means bytes. It must be 16M..1T and a multiple of 4K.\n" },
     GroupSpec { Group::Console, "Console",
         "  With --serial stdio, standard input feeds COM1 when it is a terminal or a pipe.\n" },
-    GroupSpec { Group::Display, "Display", "" },
+    GroupSpec { Group::Display, "Display",
+        "  The text screen is the card's text mode as characters (--wait-screen checks it about every 75 ms); in a\n"
+        "  graphics mode there is none, and --screen-text writes an empty file and says so.\n" },
     GroupSpec { Group::RunControl, "Run control", "" },
 };
 
@@ -234,17 +238,34 @@ Result<void> apply_bios(Options& options, std::string_view value)
     return {};
 }
 
-Result<void> apply_wait_serial(Options& options, std::string_view value)
+Result<std::string> regular_expression(std::string_view option, std::string_view value)
 {
     if (value.empty())
-        return option_error("--wait-serial", "empty regular expression (it would match before the guest prints anything)");
+        return option_error(option, "empty regular expression (it would match before the guest prints anything)");
     // std::regex reports a bad pattern only by throwing; this is where that becomes an Error value.
     try {
         std::regex pattern(value.begin(), value.end(), std::regex::ECMAScript);
     } catch (const std::regex_error& error) {
-        return option_error("--wait-serial", "bad regular expression " + quoted(value) + ": " + error.what());
+        return option_error(option, "bad regular expression " + quoted(value) + ": " + error.what());
     }
-    options.wait_serial = std::string(value);
+    return std::string(value);
+}
+
+Result<void> apply_wait_serial(Options& options, std::string_view value)
+{
+    options.wait_serial = TRY(regular_expression("--wait-serial", value));
+    return {};
+}
+
+Result<void> apply_wait_screen(Options& options, std::string_view value)
+{
+    options.wait_screen = TRY(regular_expression("--wait-screen", value));
+    return {};
+}
+
+Result<void> apply_screen_text(Options& options, std::string_view value)
+{
+    options.screen_text = TRY(non_empty("--screen-text", "PATH", value));
     return {};
 }
 
@@ -295,9 +316,11 @@ constexpr std::array kOptions {
     OptionSpec { Group::Console, "--serial", "", "MODE", "COM1 output: stdio (default), none, or file:PATH", apply_serial },
     OptionSpec { Group::Guest, "--bios", "", "PATH", "boot firmware instead of a kernel; 'seabios' is Debian's SeaBIOS", apply_bios },
     OptionSpec { Group::Display, "--display", "", "MODE", "sdl opens a window on the guest's screen; none (default) runs headless", apply_display },
-    OptionSpec { Group::Display, "--vga", "", "CARD", "qxl (default; the VGA core until QXL lands), std (stdvga 1234:1111), none", apply_vga },
+    OptionSpec { Group::Display, "--vga", "", "CARD", "qxl (default; until the QXL device lands, the same stdvga card as std), std (stdvga 1234:1111), none", apply_vga },
     OptionSpec { Group::Display, "--screenshot", "", "PATH", "when the run ends, write the guest's screen as a PNG", apply_screenshot },
+    OptionSpec { Group::Display, "--screen-text", "", "PATH", "when the run ends, write the text screen's rows to PATH", apply_screen_text },
     OptionSpec { Group::RunControl, "--wait-serial", "", "REGEX", "exit 0 once COM1 output matches REGEX (ECMAScript syntax)", apply_wait_serial },
+    OptionSpec { Group::RunControl, "--wait-screen", "", "REGEX", "exit 0 once the text screen (rows joined by newlines) matches REGEX", apply_wait_screen },
     OptionSpec { Group::RunControl, "--timeout", "", "SECONDS", "stop the run after SECONDS (decimals allowed, e.g. 1.5)", apply_timeout },
     OptionSpec { Group::RunControl, "--verbose", "-v", "", "log debug lines on stderr", apply_verbose },
     OptionSpec { Group::RunControl, "--help", "-h", "", "print this help and exit", apply_help },
@@ -422,6 +445,14 @@ Result<Options> parse_command_line(std::span<const std::string_view> args)
         return Error { "--kernel and --guest cannot be used together (choose one)" };
     if (options.bios && (options.kernel || options.guest || options.initrd))
         return Error { "--bios boots firmware only: it cannot be used with --kernel, --guest or --initrd" };
+    if (options.screenshot && options.vga == VgaKind::None)
+        return Error { "--screenshot needs a display adapter: it cannot be used with --vga none" };
+    if (options.wait_screen && options.vga == VgaKind::None)
+        return Error { "--wait-screen needs a display adapter: it cannot be used with --vga none" };
+    if (options.screen_text && options.vga == VgaKind::None)
+        return Error { "--screen-text needs a display adapter: it cannot be used with --vga none" };
+    if (options.wait_screen && options.wait_serial)
+        return Error { "--wait-serial and --wait-screen cannot be used together (choose one)" };
     return options;
 }
 
@@ -452,10 +483,11 @@ std::string help_text(std::string_view program_name)
     }
 
     text += "\nExit status:\n"
-            "  0  the guest powered off, or --wait-serial matched\n"
+            "  0  the guest powered off, or --wait-serial or --wait-screen matched\n"
             "  1  runtime error\n"
             "  2  usage error (bad command line)\n"
-            "  3  the run ended (--timeout, or the guest powering off) before --wait-serial matched\n"
+            "  3  the run ended (--timeout, or the guest powering off) before --wait-serial or --wait-screen\n"
+            "     matched\n"
             "  V  a guest may end the run with its own status V by writing the byte V to the debug-exit\n"
             "     port 0x501 (spicebox's guests use 0 for pass and 0x10 and up for failures)\n";
     return text;

@@ -39,8 +39,10 @@ enum class DisplayKind { Sdl, None };
 // with its issue), std (Bochs/QEMU stdvga 1234:1111, Linux's bochs-drm), or none.
 enum class VgaKind { Qxl, Std, None };
 
-// Debian's SeaBIOS, for --bios seabios.
+// Debian's SeaBIOS, for --bios seabios, and the VGA BIOS any firmware boot gives the VGA card (SeaVGABIOS
+// for the stdvga card; the QXL card will take vgabios-qxl.bin from the same directory).
 inline constexpr std::string_view kSeabiosPath = "/usr/share/seabios/bios.bin";
+inline constexpr std::string_view kStdVgaBiosPath = "/usr/share/seabios/vgabios-stdvga.bin";
 
 struct Options {
     std::optional<std::string> kernel;      // --kernel PATH (bzImage or ELF64)
@@ -54,6 +56,8 @@ struct Options {
     unsigned cpus { 1 };                    // --cpus N
     SerialConfig serial {};                 // --serial stdio|none|file:PATH
     std::optional<std::string> wait_serial; // --wait-serial REGEX, known to compile as an ECMAScript std::regex
+    std::optional<std::string> wait_screen; // --wait-screen REGEX, likewise; matched against the text screen
+    std::optional<std::string> screen_text; // --screen-text PATH (text screen rows written when the run ends)
     std::optional<double> timeout_seconds;  // --timeout SECONDS, finite, in (0, kMaxTimeoutSeconds]
     DisplayKind display { DisplayKind::None }; // --display sdl|none
     VgaKind vga { VgaKind::Qxl };           // --vga qxl|std|none

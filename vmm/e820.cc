@@ -34,8 +34,8 @@ std::vector<E820Entry> e820_map(uint64_t ram_size)
         map.push_back({ high_memory_start, low_end - high_memory_start, E820Type::Ram });
 
     // QEMU reserves the KVM identity-map and TSS pages (target/i386/kvm/kvm.c, kvm_arch_init:
-    // 0xFFFBC000 + 16 KiB) and SeaBIOS the 256 KiB BIOS ROM below 4 GiB (src/fw/paravirt.c,
-    // qemu_preinit); together one range up to 4 GiB. Neither marks the IOAPIC or LAPIC pages, which
+    // 0xFEFFC000 + 16 KiB) and SeaBIOS the BIOS ROM below 4 GiB (src/fw/paravirt.c, qemu_preinit);
+    // here one range up to 4 GiB, which also covers the 16 MiB a ROM may take. Neither marks the IOAPIC or LAPIC pages, which
     // the kernel reserves itself from the MP table. The hole left below stays the largest gap, so
     // Linux picks it for PCI resources.
     map.push_back({ kvm_identity_map_address, high_ram_start - kvm_identity_map_address, E820Type::Reserved });

@@ -107,6 +107,29 @@ Result<void> KvmVm::remove_memory(uint32_t slot)
     return {};
 }
 
+// KVM_GET_DIRTY_LOG copies the slot's bitmap (one bit per page, in 64-bit words) and resets it.
+Result<void> KvmVm::take_dirty_log(uint32_t slot, std::span<uint64_t> bitmap)
+{
+    std::lock_guard lock(m_slots_mutex);
+    if (slot >= m_slots.size() || !m_slots[slot].used)
+        return Error { "KVM memory slot " + std::to_string(slot) + " is not in use" };
+    if (!(m_slots[slot].flags & KVM_MEM_LOG_DIRTY_PAGES))
+        return Error { "KVM memory slot " + std::to_string(slot) + " does not log dirty pages" };
+    size_t pages = (m_slots[slot].host.size() + layout::page_size - 1) / layout::page_size;
+    if (bitmap.size() * 64 < pages)
+        return Error { "dirty bitmap too small for KVM memory slot " + std::to_string(slot) };
+    // KVM writes whole words up to the slot's page count rounded up to 64.
+    std::vector<uint64_t> words((pages + 63) / 64, 0);
+    kvm_dirty_log log {};
+    log.slot = slot;
+    log.dirty_bitmap = words.data();
+    if (ioctl(fd(), KVM_GET_DIRTY_LOG, &log) < 0)
+        return ioctl_error("KVM_GET_DIRTY_LOG");
+    for (size_t i = 0; i < words.size(); ++i)
+        bitmap[i] |= words[i];
+    return {};
+}
+
 void KvmVm::set_irq_line(uint32_t gsi, bool level)
 {
     kvm_irq_level irq {};

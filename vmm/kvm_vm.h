@@ -24,6 +24,7 @@ public:
     // |MemorySlots|: host memory at a guest-physical address as a new memory slot.
     Result<uint32_t> add_memory(uint64_t guest_address, std::span<uint8_t> host, MemorySlotFlags = {}) override;
     Result<void> remove_memory(uint32_t slot) override;
+    Result<void> take_dirty_log(uint32_t slot, std::span<uint64_t> bitmap) override;
 
     // Sets the level of a GSI on the in-kernel PIC/IOAPIC. Callable from any thread.
     void set_irq_line(uint32_t gsi, bool level);

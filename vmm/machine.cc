@@ -3,12 +3,19 @@
 #include "base/log.h"
 #include "devices/cmos_rtc.h"
 #include "devices/debug_exit.h"
+#include "devices/firmware_debug_console.h"
+#include "devices/fw_cfg.h"
 #include "devices/i8042.h"
 #include "devices/pci_host_bridge.h"
+#include "devices/pci_resource_assignment.h"
 #include "devices/post_port.h"
+#include "devices/system_control_port.h"
 #include "devices/uart16550.h"
+#include "vga/std_vga.h"
 #include "vmm/boot_cpu.h"
+#include "vmm/firmware_config.h"
 #include "vmm/memory_layout.h"
+#include "vmm/shadow_ram.h"
 
 #include <cerrno>
 #include <csignal>
@@ -27,10 +34,16 @@ enum Port : uint16_t {
     kI8042Command = 0x64,
     kCmos = 0x70,
     kPost = 0x80,
+    kSystemControl = 0x92,
+    kFirmwareDebug = 0x402,
     kDebugExit = 0x501,
     kCom1 = 0x3F8,
     kPciConfig = 0xCF8,
+    kPciIoWindowStart = 0xC000, // where SeaBIOS puts I/O BARs too
 };
+
+constexpr uint8_t kDisplaySlot = 2;
+constexpr uint32_t kPortSpaceEnd = 0x10000;
 
 // ISA interrupt lines (GSIs with KVM's default routing).
 enum Gsi : uint32_t {
@@ -72,7 +85,8 @@ Result<std::unique_ptr<Machine>> Machine::create(const KvmSystem& kvm, MachineCo
 }
 
 // Each RAM range is one host mapping. The first one is entered into KVM in pieces around the VGA window,
-// and with the BIOS area as its own slot, so that those can be given other backings.
+// and with the BIOS area as its own slot, so that those can be given other backings: under firmware
+// boot, the BIOS area's slots follow the PAM registers instead (map_firmware).
 Result<void> Machine::allocate_ram()
 {
     for (auto& range : layout::ram_ranges(m_config.memory_bytes)) {
@@ -94,10 +108,26 @@ Result<void> Machine::allocate_ram()
         }
         for (auto& piece : pieces) {
             auto memory = ram.subspan(piece.guest_address - range.guest_address, piece.size);
-            TRY(m_vm->add_memory(piece.guest_address, memory));
+            bool pam_decoded = m_config.bios && piece.guest_address == layout::bios_area_start;
+            if (pam_decoded)
+                TRY(map_firmware(memory));
+            else
+                TRY(m_vm->add_memory(piece.guest_address, memory));
             TRY(m_memory.add_region(piece.guest_address, memory, "ram@" + std::to_string(piece.guest_address)));
         }
     }
+    return {};
+}
+
+// The BIOS image read-only below 4 GiB, and the BIOS area as the PAM registers decode it after reset
+// (the image's low alias, read-only). Writes to the ROM exit and are dropped by the MMIO bus.
+Result<void> Machine::map_firmware(std::span<uint8_t> bios_area_ram)
+{
+    if (m_kvm.check_extension(KVM_CAP_READONLY_MEM) <= 0)
+        return Error { "this host's KVM lacks KVM_CAP_READONLY_MEM, which firmware boot needs (read-only BIOS ROM and shadow RAM)" };
+    const auto& bios = *m_config.bios;
+    TRY(m_vm->add_memory(bios.guest_address(), bios.bytes(), { .read_only = true }));
+    m_shadow_ram = TRY(ShadowRam::create(*m_vm, bios_area_ram, bios.low_alias()));
     return {};
 }
 
@@ -116,7 +146,7 @@ Result<void> Machine::create_devices()
     m_debug_exit = std::make_shared<DebugExit>([this](int status) { request_stop({ RunOutcome::Reason::DebugExit, status, "" }); });
     m_post_port = std::make_shared<PostPort>();
     m_bar_mapping = std::make_unique<PciBarMapping>(m_port_bus, m_mmio_bus, m_memory, *m_vm);
-    m_pci = std::make_shared<PciHostBridge>(*m_bar_mapping);
+    m_pci = std::make_shared<PciHostBridge>(*m_bar_mapping, m_shadow_ram.get());
 
     TRY(m_port_bus.map(kCom1, 8, m_uart));
     TRY(m_port_bus.map(kI8042Data, 1, m_i8042->data_port()));
@@ -125,6 +155,68 @@ Result<void> Machine::create_devices()
     TRY(m_port_bus.map(kPost, 1, m_post_port));
     TRY(m_port_bus.map(kDebugExit, 2, m_debug_exit));
     TRY(m_port_bus.map(kPciConfig, 8, m_pci));
+    if (m_config.bios)
+        TRY(create_firmware_devices());
+    TRY(create_display());
+    return {};
+}
+
+// The VGA card answers the legacy VGA ports, the Bochs VBE ports and the 0xA0000 window besides its BARs.
+Result<void> Machine::create_display()
+{
+    if (m_config.display_adapter == DisplayAdapter::None)
+        return {};
+    m_vga = TRY(StdVga::create(m_config.vga_bios));
+    TRY(m_pci->add_device(kDisplaySlot, m_vga));
+    TRY(m_port_bus.map(vga_port_base, vga_port_count, m_vga->vga_ports()));
+    TRY(m_port_bus.map(vbe_port_base, vbe_port_count, m_vga->vbe_ports()));
+    TRY(m_mmio_bus.map(vga_window_base, vga_window_size, m_vga->vga_window()));
+    return {};
+}
+
+Result<void> Machine::assign_pci_resources()
+{
+    return spicebox::assign_pci_resources(*m_pci, { layout::pci_hole_start, layout::pci_hole_end, kPciIoWindowStart, kPortSpaceEnd });
+}
+
+void Machine::screenshot(Framebuffer& out)
+{
+    if (!m_vga) {
+        out.resize(0, 0);
+        return;
+    }
+    m_vga->render(out);
+}
+
+std::vector<Rect> Machine::update_screen(Framebuffer& screen)
+{
+    if (!m_vga) {
+        screen.resize(0, 0);
+        return {};
+    }
+    return m_vga->update(screen);
+}
+
+std::optional<std::vector<std::string>> Machine::screen_text()
+{
+    if (!m_vga)
+        return {};
+    return m_vga->text_screen();
+}
+
+// What SeaBIOS needs besides the PC's devices: fw_cfg, the fast A20/reset port, its debug console,
+// and the shadow RAM's handler for the BIOS area accesses KVM's slots do not take.
+Result<void> Machine::create_firmware_devices()
+{
+    m_fw_cfg = std::make_shared<FwCfg>(m_memory);
+    TRY(add_firmware_config(*m_fw_cfg, m_config.memory_bytes, m_config.cpus));
+    m_system_control = std::make_shared<SystemControlPort>([this] { guest_reset("reset through port 0x92"); });
+    m_firmware_console = std::make_shared<FirmwareDebugConsole>();
+
+    TRY(m_port_bus.map(kSystemControl, 1, m_system_control));
+    TRY(m_port_bus.map(kFirmwareDebug, 1, m_firmware_console));
+    TRY(m_port_bus.map(FwCfg::port_base, FwCfg::port_count, m_fw_cfg));
+    TRY(m_mmio_bus.map(layout::bios_area_start, ShadowRam::area_size, m_shadow_ram));
     return {};
 }
 
@@ -251,6 +343,11 @@ void Machine::request_stop(RunOutcome outcome)
         vcpu->stop();
     m_event_loop->stop();
     m_stopped.notify_all();
+}
+
+std::vector<std::string> Machine::firmware_log() const
+{
+    return m_firmware_console ? m_firmware_console->last_lines() : std::vector<std::string> {};
 }
 
 void Machine::port_read(uint16_t port, std::span<uint8_t> data) { m_port_bus.read(port, data); }

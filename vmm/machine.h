@@ -5,6 +5,8 @@
 
 #include "base/result.h"
 #include "devices/io_bus.h"
+#include "spice-common/framebuffer.h"
+#include "vmm/bios_image.h"
 #include "vmm/event_loop.h"
 #include "vmm/guest_memory.h"
 #include "vmm/interrupt_line.h"
@@ -28,10 +30,19 @@ namespace spicebox {
 
 class CmosRtc;
 class DebugExit;
+class FirmwareDebugConsole;
+class FwCfg;
 class I8042;
 class PciHostBridge;
 class PostPort;
+class ShadowRam;
+class StdVga;
+class SystemControlPort;
 class Uart16550;
+
+// The display card: the Bochs stdvga (1234:1111) at PCI slot 2, or none. (main maps --vga qxl to the stdvga
+// card until the QXL device lands.)
+enum class DisplayAdapter { None, StdVga };
 
 struct MachineConfig {
     uint64_t memory_bytes;
@@ -40,6 +51,13 @@ struct MachineConfig {
     std::function<void(uint8_t)> serial_output;
     // Host input for COM1, or -1.
     int serial_input_fd { -1 };
+    // Firmware boot: the vCPUs start at the reset vector in this image, which is mapped below 4 GiB and,
+    // through the host bridge's PAM registers, below 1 MiB; fw_cfg describes the machine to it. Without
+    // it, the caller loads a guest and calls set_boot_entry (direct boot).
+    std::optional<BiosImage> bios;
+    DisplayAdapter display_adapter { DisplayAdapter::None };
+    // The VGA card's expansion ROM (firmware boot; empty for none).
+    std::vector<uint8_t> vga_bios;
 };
 
 // Why a run ended.
@@ -48,6 +66,7 @@ struct RunOutcome {
         PowerOff,      // i8042 reset line, or a triple fault / KVM reset event
         DebugExit,     // the guest wrote its status to the debug-exit port
         SerialMatched, // --wait-serial matched
+        ScreenMatched, // --wait-screen matched
         Timeout,       // --timeout elapsed
         Signal,        // SIGINT / SIGTERM / SIGHUP
         Failure,       // KVM could not go on (message says why)
@@ -77,10 +96,29 @@ public:
     // From any thread: end the run. The first request wins; later ones are ignored.
     void request_stop(RunOutcome);
 
+    // Direct boot: gives the PCI devices' BARs addresses in the PCI hole and turns their decoding on, as
+    // firmware would (with firmware, the firmware does it). Call before the guest runs.
+    Result<void> assign_pci_resources();
+
+    // The guest's screen now, at its displayed resolution (0x0 without a display card). Any thread, while
+    // the guest runs or after.
+    void screenshot(Framebuffer&);
+    // Brings `screen` (what the previous call left) up to date and returns the rectangles that changed
+    // (only the changed rows of a VBE mode are converted; see VgaCore::update). Any thread.
+    std::vector<Rect> update_screen(Framebuffer& screen);
+    // The rows of characters while the card is in a text mode; nullopt in graphics modes or without a card.
+    std::optional<std::vector<std::string>> screen_text();
+
+    // Firmware boot: the last lines the firmware wrote to its debug console (empty otherwise).
+    std::vector<std::string> firmware_log() const;
+
 private:
     explicit Machine(const KvmSystem&, MachineConfig);
     Result<void> allocate_ram();
+    Result<void> map_firmware(std::span<uint8_t> bios_area_ram);
     Result<void> create_devices();
+    Result<void> create_firmware_devices();
+    Result<void> create_display();
     Result<void> create_vcpus();
     Result<void> watch_serial_input();
     void feed_serial_input();
@@ -111,6 +149,11 @@ private:
     std::shared_ptr<DebugExit> m_debug_exit;
     std::shared_ptr<PostPort> m_post_port;
     std::shared_ptr<PciHostBridge> m_pci;
+    std::shared_ptr<ShadowRam> m_shadow_ram;
+    std::shared_ptr<FwCfg> m_fw_cfg;
+    std::shared_ptr<SystemControlPort> m_system_control;
+    std::shared_ptr<FirmwareDebugConsole> m_firmware_console;
+    std::shared_ptr<StdVga> m_vga;
 
     std::vector<std::unique_ptr<KvmVcpu>> m_vcpus;
 

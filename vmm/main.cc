@@ -1,6 +1,8 @@
 // spicebox: parse the command line, build the machine, load the guest, run it, and turn the way the run
 // ended into the exit status --help documents.
 #include "base/log.h"
+#include "spice-common/png_writer.h"
+#include "vmm/bios_image.h"
 #include "vmm/boot_cpu.h"
 #include "vmm/builtin_guests.h"
 #include "vmm/command_line.h"
@@ -16,6 +18,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <regex>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
@@ -32,6 +35,7 @@ enum ExitStatus {
 };
 
 constexpr const char* kDefaultGuest = "hello";
+constexpr auto kScreenPollInterval = std::chrono::milliseconds(75);
 constexpr uint64_t kMaxInputFileBytes = 1ull << 32;
 
 Result<std::vector<uint8_t>> read_file(const std::string& path, const char* what)
@@ -92,6 +96,7 @@ Result<void> load_guest(Machine& machine, std::span<const uint8_t> image, const 
     std::span<const uint8_t> initrd, const std::string& cmdline)
 {
     auto& memory = machine.memory();
+    TRY(machine.assign_pci_resources());
     TRY(write_boot_page_tables(memory));
     TRY(write_boot_gdt(memory));
     TRY(write_mp_table(memory, machine.cpu_count()));
@@ -114,21 +119,101 @@ Result<void> load_guest(Machine& machine, std::span<const uint8_t> image, const 
     return Error { image_name + " is neither a bzImage nor an ELF64 file" };
 }
 
-int exit_status(const RunOutcome& outcome, bool waiting_for_serial, bool matched)
+// --screenshot: the screen as the run left it, whatever ended the run.
+Result<void> save_screenshot(Machine& machine, const std::string& path)
+{
+    Framebuffer screen;
+    machine.screenshot(screen);
+    TRY(write_png(screen, path));
+    LOG_INFO("main", "screenshot %ux%u written to %s", screen.width, screen.height, path.c_str());
+    return {};
+}
+
+// The rows joined by newlines (none after the last), as --wait-screen matches them.
+std::string joined_rows(const std::vector<std::string>& rows)
+{
+    std::string text;
+    for (size_t i = 0; i < rows.size(); ++i) {
+        if (i > 0)
+            text += '\n';
+        text += rows[i];
+    }
+    return text;
+}
+
+// --screen-text: the text screen's rows as the run left them, one per line; an empty file in a graphics
+// mode.
+Result<void> save_screen_text(Machine& machine, const std::string& path)
+{
+    auto rows = machine.screen_text();
+    if (!rows)
+        std::fprintf(stderr, "spicebox: --screen-text: the screen is in a graphics mode; %s is empty\n", path.c_str());
+    std::string text = rows && !rows->empty() ? joined_rows(*rows) + "\n" : "";
+    FILE* file = std::fopen(path.c_str(), "w");
+    if (!file)
+        return Error { "cannot write --screen-text file " + path + ": " + std::strerror(errno) };
+    bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size();
+    if (std::fclose(file) != 0 || !written)
+        return Error { "cannot write --screen-text file " + path + ": " + std::strerror(errno) };
+    return {};
+}
+
+// --wait-screen: looks at the text screen every kScreenPollInterval from the event loop's thread and ends
+// the run once the rows, joined by newlines, match.
+class ScreenWatch {
+public:
+    ScreenWatch(Machine& machine, const std::string& pattern)
+        : m_machine(machine)
+        , m_pattern(pattern, std::regex::ECMAScript)
+    {
+    }
+
+    Result<void> start() { return arm(); }
+    bool matched() const { return m_matched; }
+
+private:
+    Result<void> arm()
+    {
+        TRY(m_machine.event_loop().add_timer(kScreenPollInterval, [this] { poll(); }));
+        return {};
+    }
+
+    void poll()
+    {
+        auto rows = m_machine.screen_text();
+        if (rows) {
+            if (std::regex_search(joined_rows(*rows), m_pattern)) {
+                m_matched = true;
+                m_machine.request_stop({ RunOutcome::Reason::ScreenMatched, 0, "" });
+                return;
+            }
+        }
+        if (auto armed = arm(); !armed)
+            m_machine.request_stop({ RunOutcome::Reason::Failure, 1, "--wait-screen: " + armed.error().message });
+    }
+
+    Machine& m_machine;
+    std::regex m_pattern;
+    std::atomic<bool> m_matched { false };
+};
+
+// `awaited` names the --wait-* option the run waited for (nullptr when none).
+int exit_status(const RunOutcome& outcome, const char* awaited, bool matched)
 {
     switch (outcome.reason) {
     case RunOutcome::Reason::SerialMatched:
+    case RunOutcome::Reason::ScreenMatched:
         return kExitOk;
     case RunOutcome::Reason::Timeout:
-        if (waiting_for_serial && !matched) {
-            std::fprintf(stderr, "spicebox: --timeout reached before --wait-serial matched\n");
+        if (awaited && !matched) {
+            std::fprintf(stderr, "spicebox: --timeout reached before %s matched\n", awaited);
             return kExitNotMatched;
         }
         return kExitOk;
     case RunOutcome::Reason::PowerOff:
     case RunOutcome::Reason::DebugExit:
-        if (waiting_for_serial && !matched && outcome.status == 0) {
-            std::fprintf(stderr, "spicebox: the guest ended the run before --wait-serial matched\n");
+        if (awaited && !matched && outcome.status == 0) {
+            std::fprintf(stderr, "spicebox: the guest ended the run before %s matched\n", awaited);
             return kExitNotMatched;
         }
         return outcome.status;
@@ -171,7 +256,23 @@ int main(int argc, char** argv)
     std::vector<uint8_t> kernel_file;
     std::span<const uint8_t> image;
     std::string image_name;
-    if (options.kernel) {
+    std::optional<BiosImage> bios;
+    std::vector<uint8_t> vga_bios;
+    if (options.bios) {
+        auto file = read_file(*options.bios, "BIOS");
+        if (!file)
+            return fail(kExitRuntimeError, file.error());
+        auto checked = BiosImage::create(*file, *options.bios);
+        if (!checked)
+            return fail(kExitRuntimeError, checked.error());
+        bios = std::move(*checked);
+        if (options.vga != VgaKind::None) {
+            auto rom = read_file(std::string(kStdVgaBiosPath), "VGA BIOS");
+            if (!rom)
+                return fail(kExitRuntimeError, Error { rom.error().message + " (it comes with Debian's seabios package)" });
+            vga_bios = std::move(*rom);
+        }
+    } else if (options.kernel) {
         auto kernel = read_file(*options.kernel, "kernel");
         if (!kernel)
             return fail(kExitRuntimeError, kernel.error());
@@ -215,19 +316,58 @@ int main(int argc, char** argv)
         .cpus = options.cpus,
         .serial_output = [console = console->get()](uint8_t byte) { console->transmit(byte); },
         .serial_input_fd = (*console)->input_fd(),
+        .bios = std::move(bios),
+        // --vga qxl is the stdvga card until the QXL device lands.
+        .display_adapter = options.vga == VgaKind::None ? DisplayAdapter::None : DisplayAdapter::StdVga,
+        .vga_bios = std::move(vga_bios),
     };
     auto machine = Machine::create(*kvm, std::move(config));
     if (!machine)
         return fail(kExitRuntimeError, machine.error());
-    if (auto loaded = load_guest(**machine, image, image_name, initrd, options.append); !loaded)
-        return fail(kExitRuntimeError, loaded.error());
+    // Firmware boot starts at the reset vector, where KVM puts a new vCPU, and leaves PCI to the firmware.
+    if (!options.bios) {
+        if (auto loaded = load_guest(**machine, image, image_name, initrd, options.append); !loaded)
+            return fail(kExitRuntimeError, loaded.error());
+    }
 
     std::optional<std::chrono::nanoseconds> timeout;
     if (options.timeout_seconds)
         timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(*options.timeout_seconds));
+    std::optional<ScreenWatch> screen_watch;
+    if (options.wait_screen) {
+        screen_watch.emplace(**machine, *options.wait_screen);
+        if (auto started = screen_watch->start(); !started)
+            return fail(kExitRuntimeError, started.error());
+    }
     running_machine = machine->get();
     auto outcome = (*machine)->run(timeout);
     running_machine = nullptr;
     std::fflush(stdout);
-    return exit_status(outcome, options.wait_serial.has_value(), (*console)->matched());
+    const char* awaited = options.wait_serial ? "--wait-serial" : options.wait_screen ? "--wait-screen" : nullptr;
+    bool matched = options.wait_serial ? (*console)->matched() : screen_watch && screen_watch->matched();
+    int status = exit_status(outcome, awaited, matched);
+    if (status != kExitOk) {
+        // How far the firmware got, from its debug console.
+        auto firmware_log = (*machine)->firmware_log();
+        if (!firmware_log.empty())
+            std::fprintf(stderr, "spicebox: the firmware's last debug lines (port 0x402):\n");
+        for (auto& line : firmware_log)
+            std::fprintf(stderr, "  %s\n", line.c_str());
+    }
+    if (options.screen_text) {
+        if (auto saved = save_screen_text(**machine, *options.screen_text); !saved) {
+            fail(kExitRuntimeError, saved.error());
+            if (status == kExitOk)
+                status = kExitRuntimeError;
+        }
+    }
+    if (options.screenshot) {
+        if (auto saved = save_screenshot(**machine, *options.screenshot); !saved) {
+            fail(kExitRuntimeError, saved.error());
+            // A run that failed already keeps its own status.
+            if (status == kExitOk)
+                status = kExitRuntimeError;
+        }
+    }
+    return status;
 }

@@ -24,12 +24,15 @@ constexpr uint64_t pci_hole_end = 0xFEC0'0000;
 constexpr uint64_t ioapic_address = 0xFEC0'0000;
 constexpr uint64_t lapic_address = 0xFEE0'0000;
 
-// KVM on Intel needs three pages for the real-mode TSS (KVM_SET_TSS_ADDR) and one for the identity
-// page table (KVM_SET_IDENTITY_MAP_ADDR, default right below the TSS); the BIOS ROM, if any, is
-// mapped in the top 256 KiB. These match QEMU and kvmtool.
-constexpr uint64_t kvm_identity_map_address = 0xFFFB'C000;
-constexpr uint64_t kvm_tss_address = 0xFFFB'D000;
-constexpr uint64_t bios_rom_address = 0xFFFC'0000;
+// The BIOS ROM, if any, ends at 4 GiB and may take up to its top 16 MiB. KVM on Intel needs one page
+// for the identity page table (KVM_SET_IDENTITY_MAP_ADDR) and three for the real-mode TSS
+// (KVM_SET_TSS_ADDR) right below that, as QEMU places them (target/i386/kvm/kvm.c, kvm_arch_init).
+constexpr uint64_t bios_rom_end = 4 * GiB;
+constexpr uint64_t bios_rom_max_size = 16 * MiB;
+constexpr uint64_t kvm_identity_map_address = 0xFEFF'C000;
+constexpr uint64_t kvm_tss_address = 0xFEFF'D000;
+constexpr uint64_t kvm_private_pages_size = 16 * KiB;
+static_assert(kvm_identity_map_address + kvm_private_pages_size == bios_rom_end - bios_rom_max_size);
 
 // Boot area below 1 MiB (all inside the first RAM range).
 constexpr uint64_t boot_gdt_address = 0x500;

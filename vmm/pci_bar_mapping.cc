@@ -4,6 +4,7 @@
 #include "devices/pci_device.h"
 
 #include <cinttypes>
+#include <utility>
 
 namespace spicebox {
 
@@ -28,7 +29,7 @@ PciBarMapping::PciBarMapping(IoBus& ports, IoBus& mmio, GuestMemory& memory, Mem
 
 Result<PciBarMapping::Mapped> PciBarMapping::map(PciDevice& device, int bar, const PciBarInfo& info, uint64_t address)
 {
-    Mapped mapped { address, 0, {} };
+    Mapped mapped { address, 0, false, false, {} };
     switch (info.kind) {
     case PciBarKind::Io:
         if (address >= kPortSpaceSize || info.size > kPortSpaceSize - address)
@@ -41,12 +42,13 @@ Result<PciBarMapping::Mapped> PciBarMapping::map(PciDevice& device, int bar, con
     case PciBarKind::Memory: {
         mapped.region = region_name(device, bar);
         TRY(m_memory.add_region(address, info.memory, mapped.region));
-        auto slot = m_slots.add_memory(address, info.memory, { .log_dirty = false, .read_only = info.read_only });
+        auto slot = m_slots.add_memory(address, info.memory, { .log_dirty = info.log_dirty, .read_only = info.read_only });
         if (!slot) {
             [[maybe_unused]] auto removed = m_memory.remove_region(mapped.region);
             return std::move(slot).error();
         }
         mapped.slot = *slot;
+        mapped.log_dirty = info.log_dirty;
         return mapped;
     }
     }
@@ -86,6 +88,21 @@ void PciBarMapping::bar_unmapped(PciDevice& device, int bar, const PciBarInfo& i
         break;
     }
     m_mapped.erase(it);
+}
+
+bool PciBarMapping::take_dirty_pages(PciDevice& device, int bar, std::span<uint64_t> bitmap)
+{
+    std::lock_guard lock(m_mutex);
+    auto it = m_mapped.find({ &device, bar });
+    if (it == m_mapped.end() || !it->second.log_dirty)
+        return false;
+    if (auto taken = m_slots.take_dirty_log(it->second.slot, bitmap); !taken) {
+        // The caller falls back to treating every page as written; say so once per mapping, not per frame.
+        if (!std::exchange(it->second.dirty_log_failed, true))
+            LOG_WARN("pci", "%s: %s", it->second.region.c_str(), taken.error().message.c_str());
+        return false;
+    }
+    return true;
 }
 
 } // namespace spicebox

@@ -23,11 +23,14 @@ public:
     // |PciBarMapper|
     void bar_mapped(PciDevice&, int bar, const PciBarInfo&, uint64_t address) override;
     void bar_unmapped(PciDevice&, int bar, const PciBarInfo&, uint64_t address) override;
+    bool take_dirty_pages(PciDevice&, int bar, std::span<uint64_t> bitmap) override;
 
 private:
     struct Mapped {
         uint64_t address;
         uint32_t slot;
+        bool log_dirty;
+        bool dirty_log_failed;
         std::string region;
     };
     using Key = std::pair<const PciDevice*, int>;

@@ -12,7 +12,12 @@ import os
 import re
 import sys
 
-NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+def symbol_of(name):
+    """The assembler symbol for a guest: names may hold '-', symbols may not."""
+    return "spicebox_builtin_guest_" + name.replace("-", "_")
 
 
 def c_string(text):
@@ -28,7 +33,7 @@ def generate(guests):
         "",
     ]
     for name, _, path in guests:
-        symbol = "spicebox_builtin_guest_" + name
+        symbol = symbol_of(name)
         with open(path, "rb") as image:
             digest = hashlib.sha256(image.read()).hexdigest()
         lines += [
@@ -53,7 +58,7 @@ def generate(guests):
         "    static const BuiltinGuest guests[] = {",
     ]
     for name, description, _ in guests:
-        symbol = "spicebox_builtin_guest_" + name
+        symbol = symbol_of(name)
         lines.append("        { %s, %s, std::span<const uint8_t>(%s_begin, %s_end) },"
                      % (c_string(name), c_string(description), symbol, symbol))
     lines += [
@@ -82,6 +87,9 @@ def main():
         # The path goes into an assembler string inside a C++ string: keep it free of quoting.
         if any(c in path for c in '"\\\n'):
             print("embed_guests.py: cannot embed a path with quotes or backslashes: %r" % path, file=sys.stderr)
+            return 1
+        if any(symbol_of(name) == symbol_of(other) for other, _, _ in guests):
+            print("embed_guests.py: guest name %r collides with another once '-' becomes '_'" % name, file=sys.stderr)
             return 1
         guests.append((name, description, path))
     with open(output, "w") as file:

@@ -346,10 +346,48 @@ TEST_CASE("--vga, --screenshot and --bios")
 
     CHECK(parse({ "--screenshot", "out.png" }).value().screenshot == "out.png");
     CHECK_FALSE(parse({ "--screenshot=" }).ok());
+    CHECK(parse({ "--screenshot", "out.png", "--vga", "std" }).value().screenshot == "out.png");
+    auto no_card = parse({ "--screenshot", "out.png", "--vga", "none" });
+    REQUIRE_FALSE(no_card.ok());
+    CHECK(no_card.error().message == "--screenshot needs a display adapter: it cannot be used with --vga none");
 
     CHECK(parse({ "--bios", "seabios" }).value().bios == std::string(kSeabiosPath));
     CHECK(parse({ "--bios", "/tmp/fw.bin" }).value().bios == "/tmp/fw.bin");
     auto with_kernel = parse({ "--bios", "seabios", "--guest", "hello" });
     REQUIRE_FALSE(with_kernel.ok());
     CHECK(with_kernel.error().message.find("--bios boots firmware only") == 0);
+}
+
+TEST_CASE("--wait-screen and --screen-text")
+{
+    auto parse = [](std::initializer_list<std::string_view> words) { return parse_command_line(std::vector<std::string_view>(words)); };
+    auto options = parse({ "--bios", "seabios", "--wait-screen", "SeaBIOS \\(version", "--screen-text", "screen.txt" });
+    REQUIRE(options.ok());
+    CHECK(options->wait_screen == "SeaBIOS \\(version");
+    CHECK(options->screen_text == "screen.txt");
+    CHECK_FALSE(parse({}).value().wait_screen);
+    CHECK_FALSE(parse({}).value().screen_text);
+
+    auto empty = parse({ "--wait-screen=" });
+    REQUIRE_FALSE(empty.ok());
+    CHECK(empty.error().message == "--wait-screen: empty regular expression (it would match before the guest prints anything)");
+    auto bad = parse({ "--wait-screen", "SeaBIOS (version" });
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().message.find("--wait-screen: bad regular expression 'SeaBIOS (version': ") == 0);
+    CHECK_FALSE(parse({ "--screen-text=" }).ok());
+
+    auto no_card = parse({ "--wait-screen", "x", "--vga", "none" });
+    REQUIRE_FALSE(no_card.ok());
+    CHECK(no_card.error().message == "--wait-screen needs a display adapter: it cannot be used with --vga none");
+    auto no_text = parse({ "--screen-text", "t", "--vga", "none" });
+    REQUIRE_FALSE(no_text.ok());
+    CHECK(no_text.error().message == "--screen-text needs a display adapter: it cannot be used with --vga none");
+    auto both = parse({ "--wait-screen", "x", "--wait-serial", "y" });
+    REQUIRE_FALSE(both.ok());
+    CHECK(both.error().message == "--wait-serial and --wait-screen cannot be used together (choose one)");
+
+    auto help = help_text("spicebox");
+    CHECK(help.find("--wait-screen REGEX") != std::string::npos);
+    CHECK(help.find("--screen-text PATH") != std::string::npos);
+    CHECK(help.find("--wait-serial or --wait-screen matched") != std::string::npos);
 }

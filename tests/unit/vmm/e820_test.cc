@@ -35,7 +35,7 @@ TEST_CASE("e820 map for 256 MiB")
         { 0, 0x9FC00, E820Type::Ram },
         { 0x9FC00, 0x100000 - 0x9FC00, E820Type::Reserved },
         { 0x100000, 255 * MiB, E820Type::Ram },
-        { 0xFFFBC000, 0x100000000 - 0xFFFBC000, E820Type::Reserved },
+        { 0xFEFFC000, 0x100000000 - 0xFEFFC000, E820Type::Reserved },
     };
     CHECK(e820_map(256 * MiB) == expected);
 }
@@ -53,7 +53,7 @@ TEST_CASE("e820 map for 5 GiB continues RAM at 4 GiB")
     auto map = e820_map(5 * GiB);
     REQUIRE(map.size() == 5);
     CHECK(map[2] == E820Entry { 0x100000, 3 * GiB - MiB, E820Type::Ram });
-    CHECK(map[3] == E820Entry { 0xFFFBC000, 0x100000000 - 0xFFFBC000, E820Type::Reserved });
+    CHECK(map[3] == E820Entry { 0xFEFFC000, 0x100000000 - 0xFEFFC000, E820Type::Reserved });
     CHECK(map[4] == E820Entry { 4 * GiB, 2 * GiB, E820Type::Ram });
     // Sorted and disjoint, and the PCI hole with the IOAPIC and LAPIC is in no entry.
     for (size_t i = 1; i < map.size(); ++i)

@@ -15,8 +15,16 @@ class RecordingSlots final : public MemorySlots {
 public:
     Result<uint32_t> add_memory(uint64_t guest_address, std::span<uint8_t> host, MemorySlotFlags flags) override
     {
-        slots.push_back({ true, guest_address, host.data(), flags.read_only });
+        slots.push_back({ true, guest_address, host.data(), flags.read_only, flags.log_dirty });
         return uint32_t(slots.size() - 1);
+    }
+    Result<void> take_dirty_log(uint32_t slot, std::span<uint64_t> bitmap) override
+    {
+        if (slot >= slots.size() || !slots[slot].present || !slots[slot].log_dirty)
+            return Error { "slot does not log" };
+        bitmap[0] |= next_dirty_log;
+        next_dirty_log = 0;
+        return {};
     }
     Result<void> remove_memory(uint32_t slot) override
     {
@@ -30,6 +38,7 @@ public:
         uint64_t guest_address;
         uint8_t* host;
         bool read_only;
+        bool log_dirty;
     };
     std::vector<Slot> present() const
     {
@@ -41,6 +50,7 @@ public:
         return result;
     }
     std::vector<Slot> slots;
+    uint64_t next_dirty_log { 0 }; // what the next take_dirty_log reports for pages 0-63
 };
 
 class ByteHandler final : public IoDevice {
@@ -56,10 +66,11 @@ public:
     FramebufferDevice() : PciDevice("fb", { .vendor_id = 0x1234, .device_id = 0x1111, .class_code = 0x030000 }) { }
     Result<void> declare()
     {
-        TRY(declare_bar(0, { .kind = PciBarKind::Memory, .size = sizeof m_vram, .memory = m_vram }));
+        TRY(declare_bar(0, { .kind = PciBarKind::Memory, .size = sizeof m_vram, .log_dirty = true, .memory = m_vram }));
         TRY(declare_bar(1, { .kind = PciBarKind::Io, .size = 16, .handler = std::make_shared<ByteHandler>() }));
         return declare_rom(m_rom);
     }
+    bool dirty_pages(std::span<uint64_t> bitmap) { return take_dirty_pages(0, bitmap); }
     alignas(4096) std::array<uint8_t, 64 * 1024> m_vram {};
     alignas(4096) std::array<uint8_t, 4096> m_rom {};
 };
@@ -145,4 +156,27 @@ TEST_CASE("an I/O BAR is trapped on the port bus and the ROM is mapped read-only
 
     f.config_write(kCommand, kCommandMemory);
     CHECK_FALSE(f.ports.read(0xC005, byte));
+}
+
+TEST_CASE("a memory BAR declared with log_dirty is a logging slot whose dirty pages the device can take")
+{
+    Fixture f;
+    uint64_t bitmap[1] = { 0 };
+    CHECK_FALSE(f.device->dirty_pages(bitmap)); // not mapped: nothing can tell
+
+    f.config_write(kBar0, 0xE0000000);
+    f.config_write(kCommand, kCommandMemory);
+    REQUIRE(f.slots.present().size() == 1);
+    CHECK(f.slots.present()[0].log_dirty);
+
+    f.slots.next_dirty_log = 0b1010;
+    bitmap[0] = 0x100;
+    CHECK(f.device->dirty_pages(bitmap));
+    CHECK(bitmap[0] == 0x10A); // merged into what the caller had
+    bitmap[0] = 0;
+    CHECK(f.device->dirty_pages(bitmap));
+    CHECK(bitmap[0] == 0); // taking clears the log
+
+    f.config_write(kCommand, 0);
+    CHECK_FALSE(f.device->dirty_pages(bitmap));
 }
