@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Linux test guest from Debian packages: OUTDIR/vmlinuz (the linux-image-amd64 kernel) and
-# OUTDIR/initramfs.cpio.gz (busybox-static, the qxl DRM driver and its dependencies, and an /init that prints
+# OUTDIR/initramfs.cpio.gz (busybox-static, the qxl and bochs DRM drivers and their dependencies, and an /init that prints
 # GUEST-READY on the serial console). /init powers the guest off (reboot -f: with reboot=k that is the i8042
 # reset line spicebox treats as power off) unless the kernel command line has spicebox.stay=1.
 set -euo pipefail
@@ -29,7 +29,7 @@ for applet in sh mount insmod echo cat reboot poweroff sleep uname; do
 done
 
 # Load order: dependencies first, as modules.dep lists them for qxl.ko (it names them nearest-first).
-wanted=(drm drm_kms_helper ttm drm_ttm_helper qxl)
+wanted=(drm drm_kms_helper ttm drm_ttm_helper qxl drm_vram_helper bochs)
 order=()
 for name in "${wanted[@]}"; do
     path=$(grep -E "/$name\.ko(\.xz|\.zst)?:" "$modules/modules.dep" | head -1 | cut -d: -f1)
