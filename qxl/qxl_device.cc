@@ -4,6 +4,7 @@
 #include "qxl/qxl_rom.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 namespace spicebox {
@@ -15,6 +16,7 @@ constexpr uint16_t qemu_subsystem_id = 0x1100;
 constexpr uint32_t class_display_vga = 0x030000;
 constexpr uint8_t interrupt_pin_a = 1;
 constexpr uint8_t port_read_value = 0xFF;
+constexpr uint64_t min_expansion_rom_size = 4096; // a page: the smallest ROM BAR that can be mapped
 
 // BAR3 as seen from the I/O bus: byte accesses forwarded to the device while it exists.
 class QxlIoPorts final : public IoDevice {
@@ -74,10 +76,10 @@ QXLPHYSICAL slot_address(uint8_t slot, uint8_t generation, uint64_t offset)
 
 } // namespace
 
-Result<std::shared_ptr<QxlDevice>> QxlDevice::create(const QxlConfig& config, DisplaySink& sink)
+Result<std::shared_ptr<QxlDevice>> QxlDevice::create(const QxlConfig& config, DisplaySink& sink, std::span<const uint8_t> vga_bios)
 {
     auto layout = TRY(QxlLayout::from_config(config));
-    auto ram = TRY(QxlBarMemory::allocate(layout.ram_size));
+    auto ram = TRY(VideoMemory::allocate(layout.ram_size));
     auto vram = TRY(QxlBarMemory::allocate(layout.vram_size));
     auto rom = TRY(QxlBarMemory::allocate(qxl_rom_size));
     auto device = std::make_shared<QxlDevice>(layout, sink, std::move(ram), std::move(vram), std::move(rom));
@@ -85,11 +87,16 @@ Result<std::shared_ptr<QxlDevice>> QxlDevice::create(const QxlConfig& config, Di
     TRY(device->declare_bar(vram_bar, { .kind = PciBarKind::Memory, .size = layout.vram_size, .memory = device->vram() }));
     TRY(device->declare_bar(rom_bar, { .kind = PciBarKind::Memory, .size = qxl_rom_size, .read_only = true, .memory = device->rom() }));
     TRY(device->declare_bar(io_bar, { .kind = PciBarKind::Io, .size = io_bar_size, .handler = std::make_shared<QxlIoPorts>(device) }));
+    if (!vga_bios.empty()) {
+        device->m_expansion_rom = TRY(QxlBarMemory::allocate(std::max<uint64_t>(std::bit_ceil(vga_bios.size()), min_expansion_rom_size)));
+        std::memcpy(device->m_expansion_rom.bytes().data(), vga_bios.data(), vga_bios.size());
+        TRY(device->declare_rom(device->m_expansion_rom.bytes()));
+    }
     device->reset();
     return device;
 }
 
-QxlDevice::QxlDevice(const QxlLayout& layout, DisplaySink& sink, QxlBarMemory ram, QxlBarMemory vram, QxlBarMemory rom)
+QxlDevice::QxlDevice(const QxlLayout& layout, DisplaySink& sink, std::shared_ptr<VideoMemory> ram, QxlBarMemory vram, QxlBarMemory rom)
     : PciDevice("qxl", PciIdentity {
                            .vendor_id = REDHAT_PCI_VENDOR_ID,
                            .device_id = QXL_DEVICE_ID_STABLE,
@@ -104,7 +111,7 @@ QxlDevice::QxlDevice(const QxlLayout& layout, DisplaySink& sink, QxlBarMemory ra
     , m_ram_memory(std::move(ram))
     , m_vram_memory(std::move(vram))
     , m_rom_memory(std::move(rom))
-    , m_ram(m_ram_memory.bytes().subspan(layout.ram_header_offset, layout.ram_header_size))
+    , m_ram(m_ram_memory->bytes().subspan(layout.ram_header_offset, layout.ram_header_size))
     , m_surfaces(layout.surfaces)
     , m_parser(m_slots, m_surfaces)
     , m_held_creates(layout.surfaces, nullptr)

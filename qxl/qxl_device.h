@@ -13,8 +13,9 @@
 //   `qxl_set_guest_bug`: one log line, QXL_INTERRUPT_ERROR, every port but RESET ignored and the
 //   rings left alone until RESET.
 //
-// The VGA half of the card (the vga/ core over `vga_vram()`, SeaBIOS's VBE framebuffer) is
-// attached by the machine through QxlVgaCompanion; it owns the display while the mode is Vga.
+// The VGA half of the card (the vga/ core over BAR0, SeaBIOS's VBE framebuffer) is attached by
+// QxlVgaCard through QxlVgaCompanion; it owns the display while the mode is Vga. For firmware boot
+// the card carries the VGA BIOS (vgabios-qxl.bin) as its expansion ROM.
 #pragma once
 
 #include "devices/pci_device.h"
@@ -24,6 +25,7 @@
 #include "qxl/qxl_memory_slots.h"
 #include "qxl/qxl_ram.h"
 #include "spice-common/display_sink.h"
+#include "vga/video_memory.h"
 
 #include <functional>
 #include <memory>
@@ -59,7 +61,8 @@ public:
     // Commands handled per ring before `process_rings` returns to let others run.
     static constexpr uint32_t max_commands_per_pass = 1024;
 
-    static Result<std::shared_ptr<QxlDevice>> create(const QxlConfig&, DisplaySink&);
+    // `vga_bios` becomes the expansion ROM (padded to a power of two); empty for none (direct boot).
+    static Result<std::shared_ptr<QxlDevice>> create(const QxlConfig&, DisplaySink&, std::span<const uint8_t> vga_bios = {});
 
     // `kick` runs (without the device lock) when the guest notifies a ring: wake the worker.
     void set_ring_kick(std::function<void()> kick);
@@ -79,14 +82,16 @@ public:
     bool in_error_state() const;
     const QxlLayout& layout() const { return m_layout; }
 
-    std::span<uint8_t> ram() const { return m_ram_memory.bytes(); }
+    std::span<uint8_t> ram() const { return m_ram_memory->bytes(); }
     std::span<uint8_t> vram() const { return m_vram_memory.bytes(); }
     std::span<uint8_t> rom() const { return m_rom_memory.bytes(); }
     // The VGA planes / VBE framebuffer: the start of BAR0, `vgamem_size` bytes.
     std::span<uint8_t> vga_vram() const { return ram().first(m_layout.vgamem_size); }
+    // BAR0 as the video memory the VGA core is built over (it shares the BAR's pages).
+    std::shared_ptr<VideoMemory> ram_memory() const { return m_ram_memory; }
 
     // Public for make_shared; use create().
-    QxlDevice(const QxlLayout&, DisplaySink&, QxlBarMemory ram, QxlBarMemory vram, QxlBarMemory rom);
+    QxlDevice(const QxlLayout&, DisplaySink&, std::shared_ptr<VideoMemory> ram, QxlBarMemory vram, QxlBarMemory rom);
 
 private:
     bool handle_port(uint64_t port, uint8_t value);
@@ -116,9 +121,10 @@ private:
 
     QxlLayout m_layout;
     DisplaySink& m_sink;
-    QxlBarMemory m_ram_memory;
+    std::shared_ptr<VideoMemory> m_ram_memory;
     QxlBarMemory m_vram_memory;
     QxlBarMemory m_rom_memory;
+    QxlBarMemory m_expansion_rom;
 
     mutable std::mutex m_mutex;
     QxlRam m_ram;

@@ -36,6 +36,7 @@ run_suite() {
 run_suite unit build/tests/unit/unit-tests
 run_suite integration build/tests/integration/integration-tests --spicebox=build/vmm/spicebox --linux-guest=build/linux-guest \
     --guest-images=build/guest-drivers
+run_suite interop build/tests/interop/interop-tests --spicebox=build/vmm/spicebox
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 && $status -eq 0 ]]

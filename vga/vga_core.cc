@@ -133,16 +133,20 @@ Rect whole(const Framebuffer& screen) { return { 0, 0, int32_t(screen.width), in
 
 }
 
-Result<std::shared_ptr<VgaCore>> VgaCore::create(std::shared_ptr<VideoMemory> memory)
+Result<std::shared_ptr<VgaCore>> VgaCore::create(std::shared_ptr<VideoMemory> memory, size_t vram_size)
 {
-    if (!memory || memory->size() < vga_memory_size || !std::has_single_bit(memory->size()))
+    if (!memory)
+        return Error { "VGA video memory is missing" };
+    if (vram_size == 0)
+        vram_size = memory->size();
+    if (vram_size > memory->size() || vram_size < vga_memory_size || !std::has_single_bit(vram_size))
         return Error { "VGA video memory must be a power of two of at least 256 KiB" };
-    return std::shared_ptr<VgaCore>(new VgaCore(std::move(memory)));
+    return std::shared_ptr<VgaCore>(new VgaCore(std::move(memory), vram_size));
 }
 
-VgaCore::VgaCore(std::shared_ptr<VideoMemory> memory)
+VgaCore::VgaCore(std::shared_ptr<VideoMemory> memory, size_t vram_size)
     : m_memory(std::move(memory))
-    , m_vram(m_memory->bytes())
+    , m_vram(m_memory->bytes().first(vram_size))
     , m_vbe(uint32_t(m_vram.size()))
     , m_window(m_vram)
     , m_window_dirty((m_vram.size() / vram_page_size + bits_per_word - 1) / bits_per_word, 0)

@@ -48,8 +48,9 @@ inline constexpr size_t vram_page_size = 4096;
 
 class VgaCore : public std::enable_shared_from_this<VgaCore> {
 public:
-    // `memory` is a power of two of at least 256 KiB (the VGA's four planes).
-    static Result<std::shared_ptr<VgaCore>> create(std::shared_ptr<VideoMemory> memory);
+    // The core uses the first `vram_size` bytes of `memory` (all of it when 0): a power of two of at least
+    // 256 KiB (the VGA's four planes). QXL's VGA sees only the vgamem part of its BAR0.
+    static Result<std::shared_ptr<VgaCore>> create(std::shared_ptr<VideoMemory> memory, size_t vram_size = 0);
 
     // Reports the VRAM pages (bit n of the bitmap = bytes [4096 n, 4096 (n + 1))) the guest changed without
     // going through this core since the last call, and clears them; false if it cannot tell (every page
@@ -84,7 +85,7 @@ public:
     void write_vbe_data(uint16_t value);
 
 private:
-    explicit VgaCore(std::shared_ptr<VideoMemory> memory);
+    VgaCore(std::shared_ptr<VideoMemory> memory, size_t vram_size);
 
     // A copy of the registers taken under the lock, so rendering runs without holding it.
     struct Snapshot {

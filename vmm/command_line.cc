@@ -22,8 +22,8 @@ struct GroupSpec {
 constexpr std::array kGroups {
     GroupSpec { Group::Guest, "Guest",
         "  Without --kernel or --guest, spicebox boots its default built-in guest (see --list-guests).\n"
-        "  With --bios the VGA card gets SeaBIOS's VGA BIOS (/usr/share/seabios/vgabios-stdvga.bin, Debian's\n"
-        "  seabios package) as its option ROM.\n" },
+        "  With --bios the VGA card gets SeaBIOS's VGA BIOS for it (/usr/share/seabios/vgabios-qxl.bin or\n"
+        "  vgabios-stdvga.bin, Debian's seabios package) as its option ROM.\n" },
     GroupSpec { Group::Machine, "Machine",
         "  SIZE is a whole number with an optional K, M, G or T suffix (powers of 1024, any case, optionally\n"
         "  followed by B or iB: 512M, 2GiB). Without a suffix the number is in MiB, as with QEMU's -m;\n"
@@ -32,7 +32,9 @@ constexpr std::array kGroups {
         "  With --serial stdio, standard input feeds COM1 when it is a terminal or a pipe.\n" },
     GroupSpec { Group::Display, "Display",
         "  The text screen is the card's text mode as characters (--wait-screen checks it about every 75 ms); in a\n"
-        "  graphics mode there is none, and --screen-text writes an empty file and says so.\n" },
+        "  graphics mode there is none, and --screen-text writes an empty file and says so.\n"
+        "  The qxl card shows its VGA picture until a QXL driver creates its primary surface, then that surface.\n"
+        "  --qxl sizes are SIZEs that are powers of two: ram 32M..512M, vram 4K..512M, together at most 768M.\n" },
     GroupSpec { Group::RunControl, "Run control", "" },
 };
 
@@ -51,6 +53,8 @@ struct OptionSpec {
 static_assert(kMinMemoryBytes == 16 * kMiB && kMaxMemoryBytes == 1 * kTiB && kMemoryGranuleBytes == 4 * kKiB);
 static_assert(kMaxCpus == 64);
 static_assert(kMaxTimeoutSeconds == 31536000.0);
+static_assert(kMinQxlRamBytes == 32 * kMiB && kMaxQxlRamBytes == 512 * kMiB && kMinQxlVramBytes == 4 * kKiB
+    && kMaxQxlVramBytes == 512 * kMiB && kMaxQxlBarBytes == 768 * kMiB);
 
 constexpr std::string_view kSizeExample = "use e.g. 512M or 2G";
 constexpr std::string_view kTimeoutExample = "use e.g. 30 or 1.5";
@@ -225,6 +229,109 @@ Result<void> apply_vga(Options& options, std::string_view value)
     return {};
 }
 
+// One --qxl SIZE: a power of two within [min, max], named by the text the user gave.
+Result<uint64_t> qxl_size(std::string_view key, std::string_view value, uint64_t min, uint64_t max, std::string_view range)
+{
+    constexpr std::string_view kOption = "--qxl";
+    std::string setting = std::string(key) + "=" + std::string(value);
+    auto bytes = parse_size(value);
+    if (!bytes)
+        return option_error(kOption, quoted(setting) + ": " + quoted(value) + " is not a size (use e.g. " + std::string(key) + "=64M)");
+    if (*bytes < min || *bytes > max)
+        return option_error(kOption, quoted(setting) + " is out of range (" + std::string(range) + ")");
+    if ((*bytes & (*bytes - 1)) != 0)
+        return option_error(kOption, quoted(setting) + " is not a power of two (e.g. 64M, 128M)");
+    return *bytes;
+}
+
+Result<void> apply_qxl(Options& options, std::string_view value)
+{
+    constexpr std::string_view kOption = "--qxl";
+    constexpr std::string_view kUsage = "use ram=SIZE,vram=SIZE";
+    QxlMemory memory;
+    bool ram_seen = false, vram_seen = false;
+    size_t start = 0;
+    while (start <= value.size()) {
+        size_t comma = value.find(',', start);
+        std::string_view setting = value.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+        start = comma == std::string_view::npos ? value.size() + 1 : comma + 1;
+        size_t equals = setting.find('=');
+        if (equals == std::string_view::npos)
+            return option_error(kOption, quoted(setting) + " is not a setting (" + std::string(kUsage) + ")");
+        std::string_view key = setting.substr(0, equals);
+        std::string_view size = setting.substr(equals + 1);
+        bool* seen = key == "ram" ? &ram_seen : key == "vram" ? &vram_seen : nullptr;
+        if (!seen)
+            return option_error(kOption, "unknown setting " + quoted(key) + " (" + std::string(kUsage) + ")");
+        if (*seen)
+            return option_error(kOption, std::string(key) + " is given more than once (keep one)");
+        *seen = true;
+        if (key == "ram")
+            memory.ram_bytes = TRY(qxl_size(key, size, kMinQxlRamBytes, kMaxQxlRamBytes, "32M..512M"));
+        else
+            memory.vram_bytes = TRY(qxl_size(key, size, kMinQxlVramBytes, kMaxQxlVramBytes, "4K..512M"));
+    }
+    if (memory.ram_bytes + memory.vram_bytes > kMaxQxlBarBytes)
+        return option_error(kOption, "ram and vram together must be at most 768M (they share the PCI hole below 4 GiB)");
+    options.qxl = memory;
+    return {};
+}
+
+Result<void> apply_spice(Options& options, std::string_view value)
+{
+    constexpr std::string_view kOption = "--spice";
+    SpiceOptions spice;
+    std::vector<std::string_view> seen;
+    size_t start = 0;
+    while (start <= value.size()) {
+        size_t comma = value.find(',', start);
+        std::string_view setting = value.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+        start = comma == std::string_view::npos ? value.size() + 1 : comma + 1;
+        size_t equals = setting.find('=');
+        std::string_view key = setting.substr(0, equals);
+        std::string_view text = equals == std::string_view::npos ? std::string_view() : setting.substr(equals + 1);
+        if (std::find(seen.begin(), seen.end(), key) != seen.end())
+            return option_error(kOption, std::string(key) + " is given more than once (keep one)");
+        seen.push_back(key);
+        bool bare = key == "disable-ticketing";
+        if (bare != (equals == std::string_view::npos)) {
+            return option_error(kOption, bare ? "disable-ticketing takes no value"
+                                              : quoted(setting) + " is not a setting (e.g. port=5930,disable-ticketing)");
+        }
+        if (!bare && text.empty())
+            return option_error(kOption, std::string(key) + "= needs a value");
+        if (key == "port") {
+            auto port = parse_digits(text);
+            if (!port || *port > 65535)
+                return option_error(kOption, "port " + quoted(text) + " is not a port number 0..65535 (0: any free port)");
+            spice.port = uint16_t(*port);
+        } else if (key == "addr") {
+            spice.address = std::string(text);
+        } else if (key == "unix") {
+            spice.unix_path = std::string(text);
+        } else if (key == "password") {
+            if (text.size() > kMaxSpicePasswordBytes)
+                return option_error(kOption, "the password is longer than SPICE's 60 bytes");
+            spice.password = std::string(text);
+        } else if (key == "password-file") {
+            spice.password_file = std::string(text);
+        } else if (bare) {
+            spice.disable_ticketing = true;
+        } else {
+            return option_error(kOption, "unknown setting " + quoted(key)
+                    + " (port=N, addr=A, unix=PATH, password=S, password-file=PATH, disable-ticketing)");
+        }
+    }
+    if (spice.port.has_value() == spice.unix_path.has_value())
+        return option_error(kOption, "give either port=N or unix=PATH");
+    if (spice.unix_path && std::find(seen.begin(), seen.end(), "addr") != seen.end())
+        return option_error(kOption, "addr= goes with port=, not with unix=");
+    if (int(spice.password.has_value()) + int(spice.password_file.has_value()) + int(spice.disable_ticketing) != 1)
+        return option_error(kOption, "give exactly one of password=S, password-file=PATH, disable-ticketing");
+    options.spice = std::move(spice);
+    return {};
+}
+
 Result<void> apply_screenshot(Options& options, std::string_view value)
 {
     options.screenshot = TRY(non_empty("--screenshot", "PATH", value));
@@ -316,7 +423,9 @@ constexpr std::array kOptions {
     OptionSpec { Group::Console, "--serial", "", "MODE", "COM1 output: stdio (default), none, or file:PATH", apply_serial },
     OptionSpec { Group::Guest, "--bios", "", "PATH", "boot firmware instead of a kernel; 'seabios' is Debian's SeaBIOS", apply_bios },
     OptionSpec { Group::Display, "--display", "", "MODE", "sdl opens a window on the guest's screen; none (default) runs headless", apply_display },
-    OptionSpec { Group::Display, "--vga", "", "CARD", "qxl (default; until the QXL device lands, the same stdvga card as std), std (stdvga 1234:1111), none", apply_vga },
+    OptionSpec { Group::Display, "--vga", "", "CARD", "qxl (default; QXL 1b36:0100 with VGA), std (stdvga 1234:1111), none", apply_vga },
+    OptionSpec { Group::Display, "--qxl", "", "SETTINGS", "QXL card memory: ram=SIZE (BAR0, default 64M), vram=SIZE (BAR1, default 64M)", apply_qxl },
+    OptionSpec { Group::Display, "--spice", "", "SPEC", "serve SPICE clients on port=N[,addr=A] or unix=PATH with password=S, password-file=PATH or disable-ticketing (URI on stderr)", apply_spice },
     OptionSpec { Group::Display, "--screenshot", "", "PATH", "when the run ends, write the guest's screen as a PNG", apply_screenshot },
     OptionSpec { Group::Display, "--screen-text", "", "PATH", "when the run ends, write the text screen's rows to PATH", apply_screen_text },
     OptionSpec { Group::RunControl, "--wait-serial", "", "REGEX", "exit 0 once COM1 output matches REGEX (ECMAScript syntax)", apply_wait_serial },
@@ -451,6 +560,8 @@ Result<Options> parse_command_line(std::span<const std::string_view> args)
         return Error { "--wait-screen needs a display adapter: it cannot be used with --vga none" };
     if (options.screen_text && options.vga == VgaKind::None)
         return Error { "--screen-text needs a display adapter: it cannot be used with --vga none" };
+    if (options.qxl && options.vga != VgaKind::Qxl)
+        return Error { "--qxl configures the qxl card: it cannot be used with --vga std or none" };
     if (options.wait_screen && options.wait_serial)
         return Error { "--wait-serial and --wait-screen cannot be used together (choose one)" };
     return options;

@@ -35,14 +35,45 @@ struct SerialConfig {
 
 enum class DisplayKind { Sdl, None };
 
-// The display adapter: qxl (for now the VGA core behind QXL's PCI identity; the QXL device proper lands
-// with its issue), std (Bochs/QEMU stdvga 1234:1111, Linux's bochs-drm), or none.
+// The display adapter: qxl (the QXL card 1b36:0100 with its VGA and Bochs VBE half, as QEMU's qxl-vga), std
+// (Bochs/QEMU stdvga 1234:1111, Linux's bochs-drm), or none.
 enum class VgaKind { Qxl, Std, None };
 
 // Debian's SeaBIOS, for --bios seabios, and the VGA BIOS any firmware boot gives the VGA card (SeaVGABIOS
-// for the stdvga card; the QXL card will take vgabios-qxl.bin from the same directory).
+// built for each card).
 inline constexpr std::string_view kSeabiosPath = "/usr/share/seabios/bios.bin";
 inline constexpr std::string_view kStdVgaBiosPath = "/usr/share/seabios/vgabios-stdvga.bin";
+inline constexpr std::string_view kQxlVgaBiosPath = "/usr/share/seabios/vgabios-qxl.bin";
+
+// The QXL card's memory BARs (--qxl ram=SIZE,vram=SIZE), QEMU's ram_size and vram_size: powers of two, BAR0
+// ("ram": the 16 MiB VGA/primary area, command pages, RAM header) at least twice the VGA area and at most
+// QEMU's VGA maximum, BAR1 ("vram": surfaces) at least a page. Both lie in the 1004 MiB PCI hole below
+// 4 GiB, each aligned to its size, which bounds their sum.
+constexpr uint64_t kDefaultQxlRamBytes = 64 * kMiB;
+constexpr uint64_t kMinQxlRamBytes = 32 * kMiB;
+constexpr uint64_t kMaxQxlRamBytes = 512 * kMiB;
+constexpr uint64_t kDefaultQxlVramBytes = 64 * kMiB;
+constexpr uint64_t kMinQxlVramBytes = 4 * kKiB;
+constexpr uint64_t kMaxQxlVramBytes = 512 * kMiB;
+constexpr uint64_t kMaxQxlBarBytes = 768 * kMiB;
+
+struct QxlMemory {
+    uint64_t ram_bytes { kDefaultQxlRamBytes };
+    uint64_t vram_bytes { kDefaultQxlVramBytes };
+};
+
+// --spice SPEC: the SPICE server, off unless given. A TCP port (0: any free one) on `address`, or a unix
+// socket; a password, a file holding it, or no ticketing at all (exactly one of the three).
+constexpr size_t kMaxSpicePasswordBytes = 60; // SPICE_MAX_PASSWORD_LENGTH
+
+struct SpiceOptions {
+    std::string address { "127.0.0.1" };
+    std::optional<uint16_t> port;
+    std::optional<std::string> unix_path;
+    std::optional<std::string> password;
+    std::optional<std::string> password_file;
+    bool disable_ticketing { false };
+};
 
 struct Options {
     std::optional<std::string> kernel;      // --kernel PATH (bzImage or ELF64)
@@ -61,7 +92,9 @@ struct Options {
     std::optional<double> timeout_seconds;  // --timeout SECONDS, finite, in (0, kMaxTimeoutSeconds]
     DisplayKind display { DisplayKind::None }; // --display sdl|none
     VgaKind vga { VgaKind::Qxl };           // --vga qxl|std|none
+    std::optional<QxlMemory> qxl;           // --qxl ram=SIZE,vram=SIZE (only with --vga qxl); unset: the defaults
     std::optional<std::string> screenshot;  // --screenshot PATH (PNG written when the run ends)
+    std::optional<SpiceOptions> spice;      // --spice SPEC
     std::optional<std::string> bios;        // --bios PATH (seabios means kSeabiosPath): firmware boot
     bool verbose { false };                 // -v/--verbose
 };

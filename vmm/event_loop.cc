@@ -46,6 +46,16 @@ Result<void> EventLoop::watch_readable(int fd, Callback on_readable)
     return {};
 }
 
+Result<void> EventLoop::set_write_interest(int fd, bool enabled)
+{
+    epoll_event event {};
+    event.events = EPOLLIN | (enabled ? EPOLLOUT : 0);
+    event.data.fd = fd;
+    if (epoll_ctl(m_epoll.get(), EPOLL_CTL_MOD, fd, &event) < 0)
+        return system_error("epoll_ctl");
+    return {};
+}
+
 void EventLoop::unwatch(int fd)
 {
     std::lock_guard lock(m_mutex);

@@ -21,6 +21,9 @@ public:
 
     // Calls `on_readable` whenever `fd` has input or hung up. The loop does not own `fd`.
     Result<void> watch_readable(int fd, Callback on_readable);
+    // While enabled, a watched `fd` also gets its callback when it can be written (for sockets with
+    // queued output; the callback tries both directions).
+    Result<void> set_write_interest(int fd, bool enabled);
     void unwatch(int fd);
     // Calls `callback` once after `delay`; returns a timer id.
     Result<int> add_timer(std::chrono::nanoseconds delay, Callback callback);

@@ -11,10 +11,14 @@
 #include "devices/post_port.h"
 #include "devices/system_control_port.h"
 #include "devices/uart16550.h"
+#include "qxl/qxl_display_worker.h"
+#include "qxl/qxl_vga_card.h"
+#include "spice-common/canvas_sink.h"
 #include "vga/std_vga.h"
 #include "vmm/boot_cpu.h"
 #include "vmm/firmware_config.h"
 #include "vmm/memory_layout.h"
+#include "vmm/mp_table.h"
 #include "vmm/shadow_ram.h"
 
 #include <cerrno>
@@ -43,6 +47,7 @@ enum Port : uint16_t {
 };
 
 constexpr uint8_t kDisplaySlot = 2;
+constexpr unsigned kIntxPinA = 0; // pci_intx_gsi's pin numbering: the Interrupt Pin register minus one
 constexpr uint32_t kPortSpaceEnd = 0x10000;
 
 // ISA interrupt lines (GSIs with KVM's default routing).
@@ -65,6 +70,8 @@ Machine::Machine(const KvmSystem& kvm, MachineConfig config)
 
 Machine::~Machine()
 {
+    // The display worker stops first: it runs on the QXL device and the sink the other members own.
+    m_qxl_worker.reset();
     for (auto& vcpu : m_vcpus)
         vcpu->stop();
     if (m_signal_fd >= 0)
@@ -161,16 +168,43 @@ Result<void> Machine::create_devices()
     return {};
 }
 
-// The VGA card answers the legacy VGA ports, the Bochs VBE ports and the 0xA0000 window besides its BARs.
 Result<void> Machine::create_display()
 {
-    if (m_config.display_adapter == DisplayAdapter::None)
+    switch (m_config.display_adapter) {
+    case DisplayAdapter::None:
         return {};
-    m_vga = TRY(StdVga::create(m_config.vga_bios));
-    TRY(m_pci->add_device(kDisplaySlot, m_vga));
-    TRY(m_port_bus.map(vga_port_base, vga_port_count, m_vga->vga_ports()));
-    TRY(m_port_bus.map(vbe_port_base, vbe_port_count, m_vga->vbe_ports()));
-    TRY(m_mmio_bus.map(vga_window_base, vga_window_size, m_vga->vga_window()));
+    case DisplayAdapter::StdVga:
+        m_vga = TRY(StdVga::create(m_config.vga_bios));
+        TRY(m_pci->add_device(kDisplaySlot, m_vga));
+        return map_vga_faces(m_vga->vga_ports(), m_vga->vbe_ports(), m_vga->vga_window());
+    case DisplayAdapter::Qxl:
+        return create_qxl_card();
+    }
+    return {};
+}
+
+// The QXL device draws into a canvas (the screen of native mode), its VGA half answers the legacy decoders,
+// its INTA# is a level-triggered IOAPIC pin, and a worker thread drains its rings.
+Result<void> Machine::create_qxl_card()
+{
+    m_display_sink = std::make_unique<CanvasSink>();
+    auto device = TRY(QxlDevice::create(m_config.qxl, *m_display_sink, m_config.vga_bios));
+    m_qxl = TRY(QxlVgaCard::create(device, [sink = m_display_sink.get()](Framebuffer& out) { return sink->screenshot(out, false); }));
+    TRY(m_pci->add_device(kDisplaySlot, device));
+    unsigned gsi = pci_intx_gsi(kDisplaySlot, kIntxPinA);
+    device->set_interrupt(gsi_line(gsi), uint8_t(gsi));
+    TRY(map_vga_faces(m_qxl->vga_ports(), m_qxl->vbe_ports(), m_qxl->vga_window()));
+    m_qxl_worker = TRY(QxlDisplayWorker::start(device));
+    return {};
+}
+
+// A VGA card answers the legacy VGA ports, the Bochs VBE ports and the 0xA0000 window besides its BARs.
+Result<void> Machine::map_vga_faces(std::shared_ptr<IoDevice> vga_ports, std::shared_ptr<IoDevice> vbe_ports,
+    std::shared_ptr<IoDevice> vga_window)
+{
+    TRY(m_port_bus.map(vga_port_base, vga_port_count, std::move(vga_ports)));
+    TRY(m_port_bus.map(vbe_port_base, vbe_port_count, std::move(vbe_ports)));
+    TRY(m_mmio_bus.map(vga_window_base, vga_window_size, std::move(vga_window)));
     return {};
 }
 
@@ -181,27 +215,31 @@ Result<void> Machine::assign_pci_resources()
 
 void Machine::screenshot(Framebuffer& out)
 {
-    if (!m_vga) {
+    if (m_qxl)
+        m_qxl->render(out);
+    else if (m_vga)
+        m_vga->render(out);
+    else
         out.resize(0, 0);
-        return;
-    }
-    m_vga->render(out);
 }
 
 std::vector<Rect> Machine::update_screen(Framebuffer& screen)
 {
-    if (!m_vga) {
-        screen.resize(0, 0);
-        return {};
-    }
-    return m_vga->update(screen);
+    if (m_qxl)
+        return m_qxl->update(screen);
+    if (m_vga)
+        return m_vga->update(screen);
+    screen.resize(0, 0);
+    return {};
 }
 
 std::optional<std::vector<std::string>> Machine::screen_text()
 {
-    if (!m_vga)
-        return {};
-    return m_vga->text_screen();
+    if (m_qxl)
+        return m_qxl->text_screen();
+    if (m_vga)
+        return m_vga->text_screen();
+    return {};
 }
 
 // What SeaBIOS needs besides the PC's devices: fw_cfg, the fast A20/reset port, its debug console,

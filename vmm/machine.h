@@ -5,6 +5,7 @@
 
 #include "base/result.h"
 #include "devices/io_bus.h"
+#include "qxl/qxl_layout.h"
 #include "spice-common/framebuffer.h"
 #include "vmm/bios_image.h"
 #include "vmm/event_loop.h"
@@ -28,6 +29,7 @@
 
 namespace spicebox {
 
+class CanvasSink;
 class CmosRtc;
 class DebugExit;
 class FirmwareDebugConsole;
@@ -35,14 +37,16 @@ class FwCfg;
 class I8042;
 class PciHostBridge;
 class PostPort;
+class QxlDisplayWorker;
+class QxlVgaCard;
 class ShadowRam;
 class StdVga;
 class SystemControlPort;
 class Uart16550;
 
-// The display card: the Bochs stdvga (1234:1111) at PCI slot 2, or none. (main maps --vga qxl to the stdvga
-// card until the QXL device lands.)
-enum class DisplayAdapter { None, StdVga };
+// The display card at PCI slot 2: the Bochs stdvga (1234:1111), the QXL card (1b36:0100, with its VGA half and
+// its display worker, rendering into a canvas), or none.
+enum class DisplayAdapter { None, StdVga, Qxl };
 
 struct MachineConfig {
     uint64_t memory_bytes;
@@ -56,6 +60,8 @@ struct MachineConfig {
     // it, the caller loads a guest and calls set_boot_entry (direct boot).
     std::optional<BiosImage> bios;
     DisplayAdapter display_adapter { DisplayAdapter::None };
+    // The QXL card's sizes (DisplayAdapter::Qxl).
+    QxlConfig qxl {};
     // The VGA card's expansion ROM (firmware boot; empty for none).
     std::vector<uint8_t> vga_bios;
 };
@@ -100,13 +106,14 @@ public:
     // firmware would (with firmware, the firmware does it). Call before the guest runs.
     Result<void> assign_pci_resources();
 
-    // The guest's screen now, at its displayed resolution (0x0 without a display card). Any thread, while
-    // the guest runs or after.
+    // The guest's screen now, at its displayed resolution (0x0 without a display card): the VGA picture, or
+    // the QXL card's primary surface once a QXL driver made one. Any thread, while the guest runs or after.
     void screenshot(Framebuffer&);
     // Brings `screen` (what the previous call left) up to date and returns the rectangles that changed
     // (only the changed rows of a VBE mode are converted; see VgaCore::update). Any thread.
     std::vector<Rect> update_screen(Framebuffer& screen);
-    // The rows of characters while the card is in a text mode; nullopt in graphics modes or without a card.
+    // The rows of characters while the card is in a text mode; nullopt in graphics modes (the QXL card's
+    // native mode too) or without a card.
     std::optional<std::vector<std::string>> screen_text();
 
     // Firmware boot: the last lines the firmware wrote to its debug console (empty otherwise).
@@ -119,6 +126,9 @@ private:
     Result<void> create_devices();
     Result<void> create_firmware_devices();
     Result<void> create_display();
+    Result<void> create_qxl_card();
+    Result<void> map_vga_faces(std::shared_ptr<IoDevice> vga_ports, std::shared_ptr<IoDevice> vbe_ports,
+        std::shared_ptr<IoDevice> vga_window);
     Result<void> create_vcpus();
     Result<void> watch_serial_input();
     void feed_serial_input();
@@ -138,6 +148,8 @@ private:
     std::unique_ptr<KvmVm> m_vm;
     GuestMemory m_memory;
     std::vector<std::span<uint8_t>> m_ram;
+    // Before the buses and the PCI host bridge, which hold the QXL device that draws into it.
+    std::unique_ptr<CanvasSink> m_display_sink;
     IoBus m_port_bus { "port I/O", 0xFF };
     IoBus m_mmio_bus { "MMIO", 0x00 };
     std::unique_ptr<EventLoop> m_event_loop;
@@ -154,6 +166,8 @@ private:
     std::shared_ptr<SystemControlPort> m_system_control;
     std::shared_ptr<FirmwareDebugConsole> m_firmware_console;
     std::shared_ptr<StdVga> m_vga;
+    std::unique_ptr<QxlVgaCard> m_qxl;
+    std::unique_ptr<QxlDisplayWorker> m_qxl_worker;
 
     std::vector<std::unique_ptr<KvmVcpu>> m_vcpus;
 

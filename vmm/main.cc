@@ -11,6 +11,7 @@
 #include "vmm/machine.h"
 #include "vmm/mp_table.h"
 #include "vmm/serial_console.h"
+#include "vmm/spice_service.h"
 
 #include <atomic>
 #include <cerrno>
@@ -34,7 +35,7 @@ enum ExitStatus {
     kExitNotMatched = 3,
 };
 
-constexpr const char* kDefaultGuest = "hello";
+constexpr const char* kDefaultGuest = "demo";
 constexpr auto kScreenPollInterval = std::chrono::milliseconds(75);
 constexpr uint64_t kMaxInputFileBytes = 1ull << 32;
 
@@ -117,6 +118,27 @@ Result<void> load_guest(Machine& machine, std::span<const uint8_t> image, const 
         break;
     }
     return Error { image_name + " is neither a bzImage nor an ELF64 file" };
+}
+
+DisplayAdapter display_adapter(VgaKind vga)
+{
+    switch (vga) {
+    case VgaKind::Qxl:
+        return DisplayAdapter::Qxl;
+    case VgaKind::Std:
+        return DisplayAdapter::StdVga;
+    case VgaKind::None:
+        break;
+    }
+    return DisplayAdapter::None;
+}
+
+QxlConfig qxl_config(const QxlMemory& memory)
+{
+    QxlConfig config;
+    config.ram_size = memory.ram_bytes;
+    config.vram_size = memory.vram_bytes;
+    return config;
 }
 
 // --screenshot: the screen as the run left it, whatever ended the run.
@@ -267,7 +289,7 @@ int main(int argc, char** argv)
             return fail(kExitRuntimeError, checked.error());
         bios = std::move(*checked);
         if (options.vga != VgaKind::None) {
-            auto rom = read_file(std::string(kStdVgaBiosPath), "VGA BIOS");
+            auto rom = read_file(std::string(options.vga == VgaKind::Qxl ? kQxlVgaBiosPath : kStdVgaBiosPath), "VGA BIOS");
             if (!rom)
                 return fail(kExitRuntimeError, Error { rom.error().message + " (it comes with Debian's seabios package)" });
             vga_bios = std::move(*rom);
@@ -317,8 +339,8 @@ int main(int argc, char** argv)
         .serial_output = [console = console->get()](uint8_t byte) { console->transmit(byte); },
         .serial_input_fd = (*console)->input_fd(),
         .bios = std::move(bios),
-        // --vga qxl is the stdvga card until the QXL device lands.
-        .display_adapter = options.vga == VgaKind::None ? DisplayAdapter::None : DisplayAdapter::StdVga,
+        .display_adapter = display_adapter(options.vga),
+        .qxl = qxl_config(options.qxl.value_or(QxlMemory {})),
         .vga_bios = std::move(vga_bios),
     };
     auto machine = Machine::create(*kvm, std::move(config));
@@ -338,6 +360,15 @@ int main(int argc, char** argv)
         screen_watch.emplace(**machine, *options.wait_screen);
         if (auto started = screen_watch->start(); !started)
             return fail(kExitRuntimeError, started.error());
+    }
+    // Declared after the machine, so it is destroyed first.
+    std::unique_ptr<SpiceService> spice;
+    if (options.spice) {
+        auto started = SpiceService::start(**machine, *options.spice, options.vga != VgaKind::None);
+        if (!started)
+            return fail(kExitRuntimeError, started.error());
+        spice = std::move(*started);
+        std::fprintf(stderr, "spicebox: SPICE server listening on %s\n", spice->uri().c_str());
     }
     running_machine = machine->get();
     auto outcome = (*machine)->run(timeout);

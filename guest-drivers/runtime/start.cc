@@ -40,5 +40,13 @@ void runtime_user_start(uint64_t boot_params, uint64_t entry_address, uint64_t c
         EntryState { entry_address, uint16_t(code_selector), cr0, cr4, efer },
         ImageExtent { address_of(__image_start), address_of(__image_end) },
     };
-    exit(guest_main(boot));
+    int status = guest_main(boot);
+    // `linger` keeps the guest, and what it left on the screen, alive after its main returns, for
+    // viewers that look from outside (SPICE clients); the VMM's --timeout or a signal ends the run.
+    if (find_parameter(boot.boot_params.command_line(), "linger").found) {
+        uint64_t seen = 0;
+        for (;;)
+            seen = halt_until_interrupt(seen);
+    }
+    exit(status);
 }

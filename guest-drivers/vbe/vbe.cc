@@ -4,6 +4,7 @@
 // framebuffer with plain memory writes from ring 3 (no exits). The screenshot test renders the same
 // pattern and compares pixel by pixel.
 #include "patterns/vbe_pattern.h"
+#include "runtime/pci.h"
 #include "runtime/runtime.h"
 
 namespace spicebox::guest {
@@ -11,25 +12,6 @@ namespace spicebox::guest {
 namespace {
 
 namespace pattern = patterns::vbe;
-
-// PCI configuration mechanism #1.
-namespace pci {
-constexpr uint16_t config_address = 0xCF8;
-constexpr uint16_t config_data = 0xCFC;
-constexpr uint32_t enable = 0x80000000;
-constexpr unsigned device_shift = 11;
-constexpr unsigned devices_per_bus = 32;
-constexpr uint8_t id = 0x00;
-constexpr uint8_t command = 0x04;
-constexpr uint8_t bar0 = 0x10;
-constexpr uint8_t bar1 = 0x14;
-constexpr uint32_t command_memory_space = 0x0002;
-constexpr uint32_t command_mask = 0xFFFF;
-constexpr uint32_t bar_io_space = 0x1;
-constexpr uint32_t bar_type_mask = 0x6;
-constexpr uint32_t bar_type_64 = 0x4;
-constexpr uint32_t bar_memory_address_mask = ~uint32_t(0xF);
-}
 
 struct Card {
     uint16_t vendor;
@@ -75,23 +57,6 @@ constexpr uint64_t four_gib = uint64_t(1) << 32;
 constexpr unsigned bytes_per_pixel = pattern::bits_per_pixel / 8;
 constexpr uint64_t drawn_bytes = uint64_t(pattern::virtual_width) * pattern::drawn_height * bytes_per_pixel;
 
-uint32_t config_address(unsigned device, uint8_t offset)
-{
-    return pci::enable | uint32_t(device) << pci::device_shift | offset;
-}
-
-uint32_t config_read(unsigned device, uint8_t offset)
-{
-    outl(pci::config_address, config_address(device, offset));
-    return inl(pci::config_data);
-}
-
-void config_write(unsigned device, uint8_t offset, uint32_t value)
-{
-    outl(pci::config_address, config_address(device, offset));
-    outl(pci::config_data, value);
-}
-
 void dispi_write(dispi::Index index, uint16_t value)
 {
     outw(dispi::index_port, uint16_t(index));
@@ -104,29 +69,14 @@ uint16_t dispi_read(dispi::Index index)
     return inw(dispi::data_port);
 }
 
-// Device number of function 0 of the first known card on bus 0, or devices_per_bus.
-unsigned find_card()
+// The first known card on bus 0.
+bool find_card(pci::Function& found)
 {
-    for (unsigned device = 0; device < pci::devices_per_bus; ++device) {
-        uint32_t id = config_read(device, pci::id);
-        for (const Card& card : cards) {
-            if (id == (uint32_t(card.device) << 16 | card.vendor))
-                return device;
-        }
+    for (const Card& card : cards) {
+        if (pci::find(card.vendor, card.device, found))
+            return true;
     }
-    return pci::devices_per_bus;
-}
-
-// BAR0's address when it is a memory BAR below 4 GiB (the runtime identity-maps only that), else 0.
-uint64_t framebuffer_address(unsigned device)
-{
-    uint32_t bar = config_read(device, pci::bar0);
-    if (bar & pci::bar_io_space)
-        return 0;
-    uint64_t address = bar & pci::bar_memory_address_mask;
-    if ((bar & pci::bar_type_mask) == pci::bar_type_64 && config_read(device, pci::bar1) != 0)
-        return 0;
-    return address;
+    return false;
 }
 
 struct Expected {
@@ -170,19 +120,22 @@ void draw(uint64_t framebuffer)
 
 int guest_main(const BootInfo&)
 {
-    unsigned device = find_card();
-    if (device == pci::devices_per_bus) {
+    pci::Function card;
+    if (!find_card(card)) {
         print("vbe: no 1234:1111 or 1b36:0100 display on PCI bus 0\n");
         return int(ExitStatus::Failed);
     }
-    uint64_t framebuffer = framebuffer_address(device);
-    if (framebuffer == 0 || framebuffer + drawn_bytes > four_gib) {
-        printf("vbe: BAR0 of 00:%02x.0 is not a usable memory BAR (0x%x)\n", device, config_read(device, pci::bar0));
+    // The runtime identity-maps only the first 4 GiB.
+    pci::Bar bar0 = pci::read_bar(card, 0);
+    uint64_t framebuffer = bar0.address;
+    if (bar0.io || framebuffer == 0 || bar0.size < drawn_bytes || framebuffer + drawn_bytes > four_gib) {
+        printf("vbe: BAR0 of 00:%02x.0 is not a usable memory BAR (0x%lx, %lu bytes)\n", card.device, framebuffer, bar0.size);
         return int(ExitStatus::Failed);
     }
-    uint32_t command = config_read(device, pci::command) & pci::command_mask;
-    if (!(command & pci::command_memory_space))
-        config_write(device, pci::command, command | pci::command_memory_space);
+    // The low half only: writing the status half back could clear its write-one-to-clear bits.
+    uint16_t command = uint16_t(pci::read32(card, pci::reg::command));
+    if (!(command & pci::command::memory_space))
+        pci::write32(card, pci::reg::command, command | pci::command::memory_space);
 
     dispi_write(dispi::Index::Id, dispi::id_latest);
     uint16_t id = dispi_read(dispi::Index::Id);
@@ -221,7 +174,7 @@ int guest_main(const BootInfo&)
 
     unblank();
     draw(framebuffer);
-    printf("vbe: ready (00:%02x.0, framebuffer at 0x%lx)\n", device, framebuffer);
+    printf("vbe: ready (00:%02x.0, framebuffer at 0x%lx)\n", card.device, framebuffer);
     return int(ExitStatus::Passed);
 }
 

@@ -41,14 +41,14 @@ TEST_CASE("hello prints its greeting from ring 3 and powers off through debug-ex
     CHECK(result.out.find("hello: running in ring 3") != std::string::npos);
 }
 
-TEST_CASE("with no guest named, spicebox boots its default built-in guest")
+TEST_CASE("with no guest named, spicebox boots its default built-in guest: the demo desktop on QXL")
 {
     if (!kvm_available())
         return;
-    auto result = run_spicebox({ "--timeout", "20" });
+    auto result = run_spicebox({ "--append", "demo.seconds=1", "--timeout", "30" });
     INFO(describe(result));
     CHECK(result.exit_code == 0);
-    CHECK(result.out.find("Hello from the spicebox hello guest!") != std::string::npos);
+    CHECK(result.out.find("demo: ready") != std::string::npos);
 }
 
 TEST_CASE("bootcheck, booted through the Linux loader, finds everything it was handed")

@@ -45,9 +45,10 @@ public:
 
 class QxlTestGuest {
 public:
-    explicit QxlTestGuest(const QxlConfig& config = {})
+    // `display` replaces the recording sink (e.g. a renderer), which then stays empty.
+    explicit QxlTestGuest(const QxlConfig& config = {}, DisplaySink* display = nullptr)
     {
-        auto created = QxlDevice::create(config, sink);
+        auto created = QxlDevice::create(config, display ? *display : sink);
         REQUIRE(created.ok());
         device = created.value();
         device->set_bar_mapper(&mapper);

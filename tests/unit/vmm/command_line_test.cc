@@ -391,3 +391,48 @@ TEST_CASE("--wait-screen and --screen-text")
     CHECK(help.find("--screen-text PATH") != std::string::npos);
     CHECK(help.find("--wait-serial or --wait-screen matched") != std::string::npos);
 }
+
+TEST_CASE("--qxl sets the QXL card's BAR sizes: powers of two within QEMU's bounds, only for the qxl card")
+{
+    CHECK_FALSE(parse({}).value().qxl);
+    auto both = parse({ "--qxl", "ram=128M,vram=32M" });
+    REQUIRE_MESSAGE(both.ok(), both.error().message);
+    REQUIRE(both->qxl);
+    CHECK(both->qxl->ram_bytes == 128 * kMiB);
+    CHECK(both->qxl->vram_bytes == 32 * kMiB);
+
+    // One setting keeps the other's default; sizes use -m's syntax, a bare number being MiB.
+    auto ram_only = parse({ "--qxl=ram=256" });
+    REQUIRE_MESSAGE(ram_only.ok(), ram_only.error().message);
+    CHECK(ram_only->qxl->ram_bytes == 256 * kMiB);
+    CHECK(ram_only->qxl->vram_bytes == kDefaultQxlVramBytes);
+    auto vram_only = parse({ "--qxl", "vram=4KiB", "--vga", "qxl" });
+    REQUIRE_MESSAGE(vram_only.ok(), vram_only.error().message);
+    CHECK(vram_only->qxl->ram_bytes == kDefaultQxlRamBytes);
+    CHECK(vram_only->qxl->vram_bytes == 4 * kKiB);
+    CHECK(parse({ "--qxl", "ram=512M,vram=256M" }).ok());
+    CHECK(parse({ "--qxl", "ram=32M,vram=512M" }).ok());
+
+    CHECK(error_of({ "--qxl", "ram=96M" }) == "--qxl: 'ram=96M' is not a power of two (e.g. 64M, 128M)");
+    CHECK(error_of({ "--qxl", "ram=16M" }) == "--qxl: 'ram=16M' is out of range (32M..512M)");
+    CHECK(error_of({ "--qxl", "ram=1G" }) == "--qxl: 'ram=1G' is out of range (32M..512M)");
+    CHECK(error_of({ "--qxl", "vram=2K" }) == "--qxl: 'vram=2K' is out of range (4K..512M)");
+    CHECK(error_of({ "--qxl", "vram=1T" }) == "--qxl: 'vram=1T' is out of range (4K..512M)");
+    CHECK(error_of({ "--qxl", "vram=99999999999999999999" }) == "--qxl: 'vram=99999999999999999999' is out of range (4K..512M)");
+    CHECK(error_of({ "--qxl", "vram=lots" }) == "--qxl: 'vram=lots': 'lots' is not a size (use e.g. vram=64M)");
+    CHECK(error_of({ "--qxl", "ram=512M,vram=512M" })
+        == "--qxl: ram and vram together must be at most 768M (they share the PCI hole below 4 GiB)");
+    CHECK(error_of({ "--qxl", "vgamem=16M" }) == "--qxl: unknown setting 'vgamem' (use ram=SIZE,vram=SIZE)");
+    CHECK(error_of({ "--qxl", "ram=64M,ram=128M" }) == "--qxl: ram is given more than once (keep one)");
+    CHECK(error_of({ "--qxl", "ram=64M," }) == "--qxl: '' is not a setting (use ram=SIZE,vram=SIZE)");
+    CHECK(error_of({ "--qxl=" }) == "--qxl: '' is not a setting (use ram=SIZE,vram=SIZE)");
+    CHECK(error_of({ "--qxl", "64M" }) == "--qxl: '64M' is not a setting (use ram=SIZE,vram=SIZE)");
+    CHECK(error_of({ "--qxl", "ram=64M", "--vga", "std" }) == "--qxl configures the qxl card: it cannot be used with --vga std or none");
+    CHECK(error_of({ "--qxl", "ram=64M", "--vga", "none" }) == "--qxl configures the qxl card: it cannot be used with --vga std or none");
+
+    auto help = help_text("spicebox");
+    CHECK(contains(help, "--qxl SETTINGS"));
+    CHECK(contains(help, "ram=SIZE (BAR0, default 64M), vram=SIZE (BAR1, default 64M)"));
+    CHECK(contains(help, "ram 32M..512M, vram 4K..512M, together at most 768M"));
+    CHECK(contains(help, "vgabios-qxl.bin"));
+}

@@ -1,0 +1,28 @@
+// What the server gives the guest's input devices (DESIGN.md's InputSink). Keys are PC scancodes as a
+// SPICE client sends them: scan code set 1 make codes, with 0xE0-prefixed keys as 0xE000 | code; a key
+// up is the same code (the implementation adds the break form its device needs).
+#pragma once
+
+#include <cstdint>
+
+namespace spicebox {
+
+// Bits of a button state, as SPICE's SpiceMouseButtonMask.
+namespace mouse_button {
+constexpr uint32_t left = 1 << 0;
+constexpr uint32_t middle = 1 << 1;
+constexpr uint32_t right = 1 << 2;
+}
+
+class InputSink {
+public:
+    virtual ~InputSink() = default;
+
+    virtual void key_down(uint16_t scancode) = 0;
+    virtual void key_up(uint16_t scancode) = 0;
+    // Relative motion (x right, y down) with the buttons held after it; `wheel` is +1 per notch down,
+    // -1 per notch up.
+    virtual void pointer_motion(int32_t dx, int32_t dy, int32_t wheel, uint32_t buttons) = 0;
+};
+
+} // namespace spicebox

@@ -1,0 +1,40 @@
+// The main channel of one client: it opens the session (MAIN_INIT with the session id the client's other
+// channels then link with), lists the channels after ATTACH_CHANNELS, answers mouse mode requests, pings
+// for a round-trip time, and consumes agent messages while no guest agent exists, returning the client's
+// agent tokens so it never stalls.
+#pragma once
+
+#include "spice-server/channel_client.h"
+
+#include <chrono>
+#include <optional>
+#include <vector>
+
+namespace spicebox {
+
+// spice-server's main channel receive limit: an agent chunk of 2048 bytes at most, several per message.
+constexpr size_t kMainMaxMessageBytes = 4096 + 11 * 2048;
+// Agent messages the client may send before it must wait for an AGENT_TOKEN (spice-server's window).
+constexpr uint32_t kAgentTokens = 10;
+
+class MainChannelClient final : public ChannelClient {
+public:
+    MainChannelClient(std::unique_ptr<SocketStream>, LinkRequest, uint32_t session_id, std::vector<ChannelAddress> channels,
+        std::chrono::steady_clock::time_point multimedia_epoch);
+
+    Result<void> start() override;
+    // The last measured round trip, once a PONG came back.
+    std::optional<std::chrono::microseconds> round_trip() const { return m_round_trip; }
+
+private:
+    Result<void> handle_message(uint16_t type, std::span<const uint8_t> body) override;
+    void on_pong(const Pong&) override;
+    uint64_t now_microseconds() const;
+
+    std::vector<ChannelAddress> m_channels;
+    std::chrono::steady_clock::time_point m_multimedia_epoch;
+    uint32_t m_ping_id { 0 };
+    std::optional<std::chrono::microseconds> m_round_trip;
+};
+
+} // namespace spicebox

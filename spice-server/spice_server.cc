@@ -1,0 +1,325 @@
+#include "spice-server/spice_server.h"
+
+#include "base/log.h"
+#include "spice-server/cursor_channel.h"
+#include "spice-server/inputs_channel.h"
+#include "spice-server/main_channel.h"
+#include "spice-server/socket_stream.h"
+
+#include <spice/enums.h>
+
+#include <random>
+#include <unistd.h>
+
+namespace spicebox {
+
+namespace {
+
+// Enough for the link header, the largest link message and the ticket.
+constexpr size_t kLinkInputLimit = sizeof(SpiceLinkHeader) + kMaxLinkMessageBytes + sizeof(SpiceLinkEncryptedTicket)
+    + sizeof(SpiceLinkAuthMechanism);
+
+}
+
+Result<std::unique_ptr<SpiceServer>> SpiceServer::create(ServerLoop& loop, SpiceServerConfig config, FramebufferSource* screen,
+    InputSink* input)
+{
+    auto listener = config.unix_path ? Listener::unix_socket(*config.unix_path) : Listener::tcp(config.address, config.port.value_or(0));
+    if (!listener)
+        return listener.error();
+    auto key = TRY(TicketKey::generate());
+    std::unique_ptr<SpiceServer> server(
+        new SpiceServer(loop, std::move(config), std::move(*listener), std::move(key), screen, input));
+    TRY(loop.watch(server->m_listener.fd(), [raw = server.get()] { raw->accept_connections(); }));
+    return server;
+}
+
+SpiceServer::SpiceServer(ServerLoop& loop, SpiceServerConfig config, Listener listener, TicketKey key, FramebufferSource* screen,
+    InputSink* input)
+    : m_loop(loop)
+    , m_config(std::move(config))
+    , m_listener(std::move(listener))
+    , m_key(std::move(key))
+    , m_screen_source(screen)
+    , m_input(input)
+    , m_epoch(std::chrono::steady_clock::now())
+{
+}
+
+SpiceServer::~SpiceServer()
+{
+    if (m_poll_timer)
+        m_loop.cancel_timer(*m_poll_timer);
+    m_loop.unwatch(m_listener.fd());
+    for (auto& [fd, link] : m_links)
+        m_loop.unwatch(fd);
+    for (auto& [fd, client] : m_clients)
+        m_loop.unwatch(fd);
+}
+
+SpiceLinkErr SpiceServer::admit_channel(const LinkRequest& request)
+{
+    if (request.channel_id != 0)
+        return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
+    switch (request.channel_type) {
+    case SPICE_CHANNEL_MAIN:
+    case SPICE_CHANNEL_INPUTS:
+    case SPICE_CHANNEL_CURSOR:
+        return SPICE_LINK_ERR_OK;
+    case SPICE_CHANNEL_DISPLAY:
+        return m_screen_source ? SPICE_LINK_ERR_OK : SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
+    default:
+        return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
+    }
+}
+
+SpiceLinkErr SpiceServer::admit_session(const LinkRequest& request)
+{
+    if (request.channel_type == SPICE_CHANNEL_MAIN || session_exists(request.connection_id))
+        return SPICE_LINK_ERR_OK;
+    return SPICE_LINK_ERR_BAD_CONNECTION_ID;
+}
+
+bool SpiceServer::session_exists(uint32_t session_id) const
+{
+    for (auto& [fd, client] : m_clients) {
+        if (client->link().channel_type == SPICE_CHANNEL_MAIN && client->session_id() == session_id)
+            return true;
+    }
+    return false;
+}
+
+Capabilities SpiceServer::channel_caps(uint8_t)
+{
+    // No channel-specific caps yet: no migration, no monitors config, no KEY_SCANCODE.
+    return {};
+}
+
+void SpiceServer::accept_connections()
+{
+    for (;;) {
+        auto accepted = m_listener.accept();
+        if (!accepted) {
+            LOG_WARN("spice", "%s", accepted.error().message.c_str());
+            return;
+        }
+        int fd = *accepted;
+        if (fd < 0)
+            return;
+        if (connection_count() >= kMaxConnections) {
+            LOG_WARN("spice", "a connection was refused: %zu are open already", connection_count());
+            ::close(fd);
+            continue;
+        }
+        PendingLink link { std::make_unique<SocketStream>(fd), std::make_unique<LinkHandshake>(m_key, m_config.password, static_cast<LinkPolicy&>(*this)) };
+        if (auto watched = m_loop.watch(fd, [this, fd] { on_ready(fd); }); !watched) {
+            LOG_WARN("spice", "cannot watch a new connection: %s", watched.error().message.c_str());
+            continue;
+        }
+        m_links.emplace(fd, std::move(link));
+    }
+}
+
+void SpiceServer::on_ready(int fd)
+{
+    if (m_links.contains(fd))
+        advance_link(fd);
+    else if (m_clients.contains(fd))
+        serve(fd);
+}
+
+void SpiceServer::advance_link(int fd)
+{
+    auto& link = m_links.at(fd);
+    auto received = link.stream->receive(kLinkInputLimit);
+    if (!received) {
+        LOG_INFO("spice", "a connection closed during its link: %s", received.error().message.c_str());
+        close_link(fd);
+        return;
+    }
+    std::vector<uint8_t> output;
+    auto state = link.handshake->feed(link.stream->input(), output);
+    link.stream->send(std::move(output));
+    auto flushed = link.stream->flush();
+    if (state == LinkHandshake::State::Refused) {
+        auto& refusal = *link.handshake->refusal();
+        LOG_WARN("spice", "link refused (error %d): %s", int(refusal.code), refusal.reason.c_str());
+        close_link(fd);
+        return;
+    }
+    if (!flushed) {
+        LOG_INFO("spice", "a connection failed during its link: %s", flushed.error().message.c_str());
+        close_link(fd);
+        return;
+    }
+    if (state == LinkHandshake::State::Linked) {
+        auto linked = std::move(link);
+        m_links.erase(fd);
+        start_channel(fd, std::move(linked));
+    }
+}
+
+uint32_t SpiceServer::new_session_id()
+{
+    static std::mt19937 generator { std::random_device {}() };
+    for (;;) {
+        uint32_t id = generator();
+        if (id != 0 && !session_exists(id))
+            return id;
+    }
+}
+
+std::unique_ptr<ChannelClient> SpiceServer::make_channel(std::unique_ptr<SocketStream> stream, const LinkRequest& request)
+{
+    switch (request.channel_type) {
+    case SPICE_CHANNEL_MAIN: {
+        std::vector<ChannelAddress> channels;
+        if (m_screen_source)
+            channels.push_back({ SPICE_CHANNEL_DISPLAY, 0 });
+        channels.push_back({ SPICE_CHANNEL_INPUTS, 0 });
+        channels.push_back({ SPICE_CHANNEL_CURSOR, 0 });
+        return std::make_unique<MainChannelClient>(std::move(stream), request, new_session_id(), std::move(channels), m_epoch);
+    }
+    case SPICE_CHANNEL_DISPLAY:
+        return std::make_unique<DisplayChannelClient>(std::move(stream), request, m_display);
+    case SPICE_CHANNEL_INPUTS:
+        return std::make_unique<InputsChannelClient>(std::move(stream), request, m_input);
+    default:
+        return std::make_unique<CursorChannelClient>(std::move(stream), request);
+    }
+}
+
+void SpiceServer::start_channel(int fd, PendingLink link)
+{
+    auto request = link.handshake->request();
+    auto client = make_channel(std::move(link.stream), request);
+    if (request.channel_type != SPICE_CHANNEL_MAIN)
+        client->set_session_id(request.connection_id);
+    LOG_INFO("spice", "%s channel linked (session %08x)", client->name(), client->session_id());
+    auto& placed = *m_clients.emplace(fd, std::move(client)).first->second;
+    if (auto started = placed.start(); !started) {
+        disconnect(fd, started.error().message);
+        return;
+    }
+    if (request.channel_type == SPICE_CHANNEL_DISPLAY && !m_poll_timer) {
+        // The first display client: bring the screen up to date now rather than at the next tick.
+        poll_screen();
+        if (!m_clients.contains(fd))
+            return;
+    }
+    serve(fd);
+}
+
+void SpiceServer::serve(int fd)
+{
+    auto& client = *m_clients.at(fd);
+    if (auto served = client.on_ready(); !served) {
+        disconnect(fd, served.error().message);
+        return;
+    }
+    after_io(client);
+}
+
+// Asks for writability only while output is queued (level-triggered epoll would otherwise spin).
+void SpiceServer::after_io(ChannelClient& client)
+{
+    bool wanted = client.pending_output() > 0;
+    auto& current = m_write_interest[client.fd()];
+    if (current == wanted)
+        return;
+    if (auto set = m_loop.set_write_interest(client.fd(), wanted); !set) {
+        LOG_WARN("spice", "%s", set.error().message.c_str());
+        return;
+    }
+    current = wanted;
+}
+
+void SpiceServer::disconnect(int fd, const std::string& why)
+{
+    auto found = m_clients.find(fd);
+    if (found == m_clients.end())
+        return;
+    auto client = std::move(found->second);
+    m_clients.erase(found);
+    m_write_interest.erase(fd);
+    m_loop.unwatch(fd);
+    if (client->peer_closed())
+        LOG_INFO("spice", "%s channel of session %08x: %s", client->name(), client->session_id(), why.c_str());
+    else
+        LOG_WARN("spice", "%s channel of session %08x disconnected: %s", client->name(), client->session_id(), why.c_str());
+    if (client->link().channel_type != SPICE_CHANNEL_MAIN)
+        return;
+    // A session ends with its main channel.
+    std::vector<int> others;
+    for (auto& [other_fd, other] : m_clients) {
+        if (other->session_id() == client->session_id())
+            others.push_back(other_fd);
+    }
+    for (int other_fd : others)
+        disconnect(other_fd, "its session's main channel closed");
+}
+
+void SpiceServer::close_link(int fd)
+{
+    m_loop.unwatch(fd);
+    m_links.erase(fd);
+}
+
+bool SpiceServer::has_display_clients() const
+{
+    for (auto& [fd, client] : m_clients) {
+        if (client->link().channel_type == SPICE_CHANNEL_DISPLAY)
+            return true;
+    }
+    return false;
+}
+
+void SpiceServer::schedule_screen_poll()
+{
+    if (m_poll_timer || !has_display_clients())
+        return;
+    auto timer = m_loop.add_timer(kScreenPollInterval, [this] {
+        m_poll_timer.reset();
+        poll_screen();
+    });
+    if (!timer) {
+        LOG_WARN("spice", "cannot schedule a screen update: %s", timer.error().message.c_str());
+        return;
+    }
+    m_poll_timer = *timer;
+}
+
+void SpiceServer::poll_screen()
+{
+    if (!m_screen_source)
+        return;
+    auto& screen = m_display.screen;
+    auto old_width = screen.width;
+    auto old_height = screen.height;
+    auto changed = m_screen_source->update_screen(screen);
+    bool resized = screen.width != old_width || screen.height != old_height;
+    if (resized)
+        LOG_INFO("spice", "screen is now %ux%u", screen.width, screen.height);
+    std::vector<int> failed;
+    std::vector<std::string> reasons;
+    for (auto& [fd, client] : m_clients) {
+        auto* display = dynamic_cast<DisplayChannelClient*>(client.get());
+        if (!display)
+            continue;
+        if (resized)
+            display->screen_resized();
+        else if (!changed.empty())
+            display->screen_updated(changed);
+        if (auto pumped = display->pump(); !pumped) {
+            failed.push_back(fd);
+            reasons.push_back(pumped.error().message);
+            continue;
+        }
+        after_io(*display);
+    }
+    for (size_t i = 0; i < failed.size(); ++i)
+        disconnect(failed[i], reasons[i]);
+    schedule_screen_poll();
+}
+
+} // namespace spicebox

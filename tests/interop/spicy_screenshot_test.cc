@@ -1,0 +1,158 @@
+// spicy-screenshot (spice-gtk 0.42) against spicebox --spice: it links main and display, takes the
+// picture of the first draw and writes a PPM, which must equal spicebox's own --screenshot of the same
+// screen, pixel for pixel. Also: passwords, unix sockets, reconnects, a port in use.
+#include "tests/integration/run_process.h"
+#include "tests/interop/spicebox_process.h"
+#include "tests/support/png_reader.h"
+#include "tests/support/ppm_reader.h"
+
+#include <arpa/inet.h>
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+using namespace spicebox;
+using namespace spicebox::test;
+
+namespace {
+
+constexpr const char* kSpicyScreenshot = "/usr/bin/spicy-screenshot";
+
+std::string temp_path(const std::string& name)
+{
+    return "/tmp/spicebox-interop-" + std::to_string(getpid()) + "-" + name;
+}
+
+bool client_available()
+{
+    if (access(kSpicyScreenshot, X_OK) != 0) {
+        MESSAGE((std::string("skipped: ") + kSpicyScreenshot + " is not installed (Debian package spice-client-gtk)"));
+        return false;
+    }
+    return kvm_available();
+}
+
+std::string difference(const Framebuffer& actual, const Framebuffer& expected)
+{
+    if (actual.width != expected.width || actual.height != expected.height) {
+        return "the client's picture is " + std::to_string(actual.width) + "x" + std::to_string(actual.height) + ", the server's "
+            + std::to_string(expected.width) + "x" + std::to_string(expected.height);
+    }
+    size_t count = 0;
+    for (size_t i = 0; i < expected.pixels.size(); ++i)
+        count += actual.pixels[i] != expected.pixels[i];
+    return count == 0 ? "" : std::to_string(count) + " pixels differ";
+}
+
+// Boots `guest` (lingering after it drew), takes spicy-screenshot's picture and compares it with the
+// --screenshot spicebox writes when it is stopped.
+void check_client_picture(const std::string& guest, const std::string& ready)
+{
+    auto png = temp_path(guest + ".png");
+    auto ppm = temp_path(guest + ".ppm");
+    SpiceboxProcess spicebox(spicebox_path(),
+        { "--guest", guest, "--vga", "std", "--append", "linger", "--spice", "port=0,disable-ticketing", "--screenshot", png, "--timeout", "60" });
+    REQUIRE_MESSAGE(!spicebox.uri().empty(), (spicebox.err()));
+    CHECK(spicebox.uri().starts_with("spice://127.0.0.1:"));
+    // The picture is taken once the guest has drawn all of it.
+    REQUIRE_MESSAGE(spicebox.wait_for_output(ready, std::chrono::seconds(30)), (spicebox.out() + spicebox.err()));
+    auto client = run_process({ kSpicyScreenshot, "-h", "127.0.0.1", "-p", spicebox.port(), "-o", ppm }, std::chrono::seconds(30));
+    INFO(describe(client));
+    CHECK(client.exit_code == 0);
+    MESSAGE(("spicy-screenshot of " + guest + " took " + std::to_string(client.elapsed.count()) + " ms (process start to saved picture)"));
+    spicebox.stop();
+    INFO(("spicebox stderr:\n" + spicebox.err()));
+    auto server_picture = read_png(png);
+    REQUIRE_MESSAGE(server_picture.ok(), server_picture.error().message);
+    auto client_picture = read_ppm(ppm);
+    REQUIRE_MESSAGE(client_picture.ok(), client_picture.error().message);
+    auto differs = difference(*client_picture, *server_picture);
+    CHECK_MESSAGE(differs.empty(), (differs + " (kept: " + png + ", " + ppm + ")"));
+    if (differs.empty()) {
+        std::remove(png.c_str());
+        std::remove(ppm.c_str());
+    }
+}
+
+}
+
+TEST_CASE("spicy-screenshot of the vbe guest (1024x768) equals spicebox's own screenshot")
+{
+    if (!client_available())
+        return;
+    check_client_picture("vbe", "vbe: ready");
+}
+
+TEST_CASE("spicy-screenshot of the vga-text guest (720x400) equals spicebox's own screenshot")
+{
+    if (!client_available())
+        return;
+    check_client_picture("vga-text", "vga-text: ready");
+}
+
+TEST_CASE("a password: the right one is let in, a wrong one is refused with PERMISSION_DENIED")
+{
+    if (!client_available())
+        return;
+    auto ppm = temp_path("password.ppm");
+    SpiceboxProcess spicebox(spicebox_path(),
+        { "--guest", "vbe", "--vga", "std", "--append", "linger", "--spice", "port=0,password=secret", "--timeout", "60" });
+    REQUIRE_MESSAGE(!spicebox.uri().empty(), (spicebox.err()));
+    auto wrong = run_process({ kSpicyScreenshot, "-h", "127.0.0.1", "-p", spicebox.port(), "-w", "wrong", "-o", ppm }, std::chrono::seconds(30));
+    CHECK(wrong.exit_code != 0);
+    auto right = run_process({ kSpicyScreenshot, "-h", "127.0.0.1", "-p", spicebox.port(), "-w", "secret", "-o", ppm }, std::chrono::seconds(30));
+    INFO(describe(right));
+    CHECK(right.exit_code == 0);
+    // A second client after the first one left: reconnecting works.
+    auto again = run_process({ kSpicyScreenshot, "-h", "127.0.0.1", "-p", spicebox.port(), "-w", "secret", "-o", ppm }, std::chrono::seconds(30));
+    CHECK(again.exit_code == 0);
+    spicebox.stop();
+    INFO(("spicebox stderr:\n" + spicebox.err()));
+    CHECK(spicebox.err().find("spice: link refused (error 7): wrong password") != std::string::npos);
+    std::remove(ppm.c_str());
+}
+
+TEST_CASE("a unix socket: spice+unix:// works")
+{
+    if (!client_available())
+        return;
+    auto socket_path = temp_path("spice.sock");
+    auto ppm = temp_path("unix.ppm");
+    SpiceboxProcess spicebox(spicebox_path(),
+        { "--guest", "vbe", "--vga", "std", "--append", "linger", "--spice", "unix=" + socket_path + ",disable-ticketing", "--timeout", "60" });
+    REQUIRE_MESSAGE(!spicebox.uri().empty(), (spicebox.err()));
+    CHECK(spicebox.uri() == "spice+unix://" + socket_path);
+    auto client = run_process({ kSpicyScreenshot, "--uri", spicebox.uri(), "-o", ppm }, std::chrono::seconds(30));
+    INFO(describe(client));
+    CHECK(client.exit_code == 0);
+    auto picture = read_ppm(ppm);
+    REQUIRE_MESSAGE(picture.ok(), picture.error().message);
+    CHECK(picture->width == 1024);
+    CHECK(picture->height == 768);
+    spicebox.stop();
+    CHECK(access(socket_path.c_str(), F_OK) != 0);
+    std::remove(ppm.c_str());
+}
+
+TEST_CASE("a port in use is one clear error line and status 1")
+{
+    if (!kvm_available())
+        return;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address {};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(listen(fd, 1) == 0);
+    socklen_t length = sizeof address;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    auto port = std::to_string(ntohs(address.sin_port));
+    auto result = run_spicebox({ "--guest", "vbe", "--vga", "std", "--spice", "port=" + port + ",disable-ticketing" });
+    close(fd);
+    INFO(describe(result));
+    CHECK(result.exit_code == 1);
+    CHECK(result.err == "spicebox: --spice: cannot listen on 127.0.0.1:" + port + ": Address already in use\n");
+}

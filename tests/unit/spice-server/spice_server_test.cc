@@ -1,0 +1,449 @@
+// The whole server over real sockets, driven by a raw client in the test: a poll() loop stands in for
+// the machine's event loop, a fake screen and input sink for the machine.
+#include "spice-server/spice_server.h"
+#include "tests/unit/spice-server/spice_test_client.h"
+
+#include <doctest/doctest.h>
+#include <spice/enums.h>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace spicebox;
+using namespace spicebox::test;
+
+namespace {
+
+class PollLoop final : public ServerLoop {
+public:
+    Result<void> watch(int fd, Callback on_ready) override
+    {
+        m_watches[fd] = { std::move(on_ready), false };
+        return {};
+    }
+    Result<void> set_write_interest(int fd, bool enabled) override
+    {
+        m_watches.at(fd).write = enabled;
+        return {};
+    }
+    void unwatch(int fd) override { m_watches.erase(fd); }
+    Result<int> add_timer(std::chrono::nanoseconds delay, Callback callback) override
+    {
+        m_timers[++m_next_timer] = { std::chrono::steady_clock::now() + delay, std::move(callback) };
+        return m_next_timer;
+    }
+    void cancel_timer(int id) override { m_timers.erase(id); }
+
+    void run_once(int timeout_ms)
+    {
+        std::vector<pollfd> fds;
+        for (auto& [fd, watch] : m_watches)
+            fds.push_back({ fd, short(POLLIN | (watch.write ? POLLOUT : 0)), 0 });
+        poll(fds.data(), fds.size(), timeout_ms);
+        for (auto& entry : fds) {
+            auto found = m_watches.find(entry.fd);
+            if (entry.revents && found != m_watches.end()) {
+                auto callback = found->second.callback;
+                callback();
+            }
+        }
+        auto now = std::chrono::steady_clock::now();
+        std::vector<int> due;
+        for (auto& [id, timer] : m_timers) {
+            if (timer.deadline <= now)
+                due.push_back(id);
+        }
+        for (int id : due) {
+            auto callback = std::move(m_timers.at(id).callback);
+            m_timers.erase(id);
+            callback();
+        }
+    }
+
+private:
+    struct Watch {
+        Callback callback;
+        bool write;
+    };
+    struct Timer {
+        std::chrono::steady_clock::time_point deadline;
+        Callback callback;
+    };
+    std::map<int, Watch> m_watches;
+    std::map<int, Timer> m_timers;
+    int m_next_timer { 0 };
+};
+
+class FakeScreen final : public FramebufferSource {
+public:
+    std::vector<Rect> update_screen(Framebuffer& screen) override
+    {
+        if (screen.width != current.width || screen.height != current.height) {
+            screen = current;
+            return { Rect { 0, 0, int32_t(current.width), int32_t(current.height) } };
+        }
+        screen = current;
+        return std::exchange(changes, {});
+    }
+    Framebuffer current;
+    std::vector<Rect> changes;
+};
+
+class FakeInput final : public InputSink {
+public:
+    void key_down(uint16_t code) override { events.push_back("down " + std::to_string(code)); }
+    void key_up(uint16_t code) override { events.push_back("up " + std::to_string(code)); }
+    void pointer_motion(int32_t dx, int32_t dy, int32_t wheel, uint32_t buttons) override
+    {
+        events.push_back("motion " + std::to_string(dx) + " " + std::to_string(dy) + " " + std::to_string(wheel) + " " + std::to_string(buttons));
+    }
+    std::vector<std::string> events;
+};
+
+Framebuffer pattern(uint32_t width, uint32_t height, uint32_t seed)
+{
+    Framebuffer screen;
+    screen.resize(width, height);
+    for (uint32_t y = 0; y < height; ++y) {
+        for (uint32_t x = 0; x < width; ++x)
+            screen.row(y)[x] = (seed * 0x010101 + x * 0x100 + y) & 0xFFFFFF;
+    }
+    return screen;
+}
+
+struct Message {
+    uint16_t type;
+    std::vector<uint8_t> body;
+};
+
+// A client connection: non-blocking, so the test runs the server's loop while it waits.
+class Client {
+public:
+    Client(PollLoop& loop, uint16_t port) : m_loop(loop)
+    {
+        m_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        sockaddr_in address {};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(port);
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        connect(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    }
+    ~Client() { close(m_fd); }
+
+    void send(const std::vector<uint8_t>& bytes)
+    {
+        size_t done = 0;
+        while (done < bytes.size()) {
+            ssize_t count = ::send(m_fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+            if (count > 0)
+                done += size_t(count);
+            else
+                m_loop.run_once(5);
+        }
+        m_loop.run_once(0);
+    }
+    void send_message(uint16_t type, const std::vector<uint8_t>& body)
+    {
+        std::vector<uint8_t> bytes;
+        WireWriter writer(bytes);
+        writer.put(SpiceMiniDataHeader { type, uint32_t(body.size()) });
+        writer.put_bytes(body);
+        send(bytes);
+    }
+    // Exactly `count` bytes, or fewer when the server closed the connection or 5 s passed.
+    std::vector<uint8_t> receive(size_t count)
+    {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (m_buffer.size() < count && !m_closed && std::chrono::steady_clock::now() < deadline) {
+            m_loop.run_once(5);
+            uint8_t chunk[65536];
+            ssize_t got = recv(m_fd, chunk, sizeof chunk, 0);
+            if (got > 0)
+                m_buffer.insert(m_buffer.end(), chunk, chunk + got);
+            else if (got == 0)
+                m_closed = true;
+        }
+        size_t taken = std::min(count, m_buffer.size());
+        std::vector<uint8_t> out(m_buffer.begin(), m_buffer.begin() + ptrdiff_t(taken));
+        m_buffer.erase(m_buffer.begin(), m_buffer.begin() + ptrdiff_t(taken));
+        return out;
+    }
+    Message receive_message()
+    {
+        auto header = receive(6);
+        REQUIRE(header.size() == 6);
+        SpiceMiniDataHeader parsed;
+        std::memcpy(&parsed, header.data(), 6);
+        uint32_t size = parsed.size;
+        auto body = receive(size);
+        REQUIRE(body.size() == size);
+        return { parsed.type, body };
+    }
+    bool closed_by_server()
+    {
+        receive(m_buffer.size() + 1);
+        return m_closed;
+    }
+    // Link with `password` and return the result word.
+    uint32_t link(uint32_t connection_id, uint8_t channel_type, const std::string& password)
+    {
+        send(link_message(connection_id, channel_type, 0, kSpiceGtkCommonCaps, {}));
+        auto reply = receive(16 + 178);
+        REQUIRE(reply.size() >= 16 + 178);
+        if (u32_at(reply, 16) != SPICE_LINK_ERR_OK)
+            return u32_at(reply, 16);
+        auto caps = receive(u32_at(reply, 12) - 178);
+        std::vector<uint8_t> auth;
+        WireWriter(auth).put_u32(SPICE_COMMON_CAP_AUTH_SPICE);
+        auto ticket = encrypt_ticket(std::span(reply.data() + 20, TicketKey::public_key_bytes), password);
+        auth.insert(auth.end(), ticket.begin(), ticket.end());
+        send(auth);
+        auto result = receive(4);
+        REQUIRE(result.size() == 4);
+        return u32_at(result, 0);
+    }
+
+private:
+    PollLoop& m_loop;
+    int m_fd;
+    std::vector<uint8_t> m_buffer;
+    bool m_closed { false };
+};
+
+uint16_t port_of(const SpiceServer& server)
+{
+    auto& uri = server.uri();
+    return uint16_t(std::stoi(uri.substr(uri.rfind(':') + 1)));
+}
+
+std::vector<uint8_t> u32_body(uint32_t value)
+{
+    std::vector<uint8_t> out;
+    WireWriter(out).put_u32(value);
+    return out;
+}
+
+struct Fixture {
+    Fixture()
+    {
+        screen.current = pattern(64, 48, 1);
+        server = SpiceServer::create(loop, SpiceServerConfig { .port = 0, .password = std::string("secret") }, &screen, &input).value();
+    }
+    // A linked main channel after INIT and the first PING; returns the session id.
+    uint32_t open_main(Client& main)
+    {
+        REQUIRE(main.link(0, SPICE_CHANNEL_MAIN, "secret") == SPICE_LINK_ERR_OK);
+        auto init = main.receive_message();
+        REQUIRE(init.type == SPICE_MSG_MAIN_INIT);
+        REQUIRE(init.body.size() == 32);
+        CHECK(main.receive_message().type == SPICE_MSG_PING);
+        return u32_at(init.body, 0);
+    }
+    PollLoop loop;
+    FakeScreen screen;
+    FakeInput input;
+    std::unique_ptr<SpiceServer> server;
+};
+
+const std::vector<uint8_t> kDisplayInit { 0x01, 0x00, 0x00, 0x40, 0x01, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x30, 0x00 };
+
+// Checks a DRAW_COPY body: its box, and the pixels equal `screen` there.
+void check_draw(const Message& draw, const Framebuffer& screen, Rect expected)
+{
+    REQUIRE(draw.type == SPICE_MSG_DISPLAY_DRAW_COPY);
+    Rect box { int32_t(u32_at(draw.body, 8)), int32_t(u32_at(draw.body, 4)), int32_t(u32_at(draw.body, 16)), int32_t(u32_at(draw.body, 12)) };
+    CHECK(box == expected);
+    REQUIRE(draw.body.size() == 93 + size_t(box.width()) * box.height() * 4);
+    size_t mismatches = 0;
+    for (int32_t y = box.top; y < box.bottom; ++y) {
+        for (int32_t x = box.left; x < box.right; ++x)
+            mismatches += u32_at(draw.body, 93 + 4 * (size_t(y - box.top) * box.width() + (x - box.left))) != screen.at(x, y);
+    }
+    CHECK(mismatches == 0);
+}
+
+}
+
+TEST_CASE("spice server: main channel INIT, channels list, mouse mode and agent tokens")
+{
+    Fixture fixture;
+    CHECK(fixture.server->uri().starts_with("spice://127.0.0.1:"));
+    Client main(fixture.loop, port_of(*fixture.server));
+    REQUIRE(main.link(0, SPICE_CHANNEL_MAIN, "secret") == SPICE_LINK_ERR_OK);
+    auto init = main.receive_message();
+    REQUIRE(init.type == SPICE_MSG_MAIN_INIT);
+    CHECK(u32_at(init.body, 0) != 0);                       // session id
+    CHECK(u32_at(init.body, 8) == SPICE_MOUSE_MODE_SERVER);  // supported
+    CHECK(u32_at(init.body, 12) == SPICE_MOUSE_MODE_SERVER); // current
+    CHECK(u32_at(init.body, 16) == 0);                      // no agent
+    CHECK(u32_at(init.body, 20) == 10);                     // agent tokens
+    auto ping = main.receive_message();
+    CHECK(ping.type == SPICE_MSG_PING);
+    main.send_message(SPICE_MSGC_PONG, std::vector<uint8_t>(ping.body.begin(), ping.body.begin() + 12));
+
+    main.send_message(SPICE_MSGC_MAIN_ATTACH_CHANNELS, {});
+    auto list = main.receive_message();
+    CHECK(list.type == SPICE_MSG_MAIN_CHANNELS_LIST);
+    CHECK(list.body == std::vector<uint8_t> { 3, 0, 0, 0, 2, 0, 3, 0, 4, 0 });
+
+    main.send_message(SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST, { 2, 0 });
+    auto mode = main.receive_message();
+    CHECK(mode.type == SPICE_MSG_MAIN_MOUSE_MODE);
+    CHECK(mode.body == std::vector<uint8_t> { 1, 0, 1, 0 });
+
+    main.send_message(SPICE_MSGC_MAIN_AGENT_START, u32_body(0xFFFFFFFF));
+    main.send_message(SPICE_MSGC_MAIN_AGENT_DATA, std::vector<uint8_t>(28, 1));
+    auto token = main.receive_message();
+    CHECK(token.type == SPICE_MSG_MAIN_AGENT_TOKEN);
+    CHECK(token.body == u32_body(1));
+}
+
+TEST_CASE("spice server: a wrong password gets PERMISSION_DENIED and the connection is closed")
+{
+    Fixture fixture;
+    Client main(fixture.loop, port_of(*fixture.server));
+    CHECK(main.link(0, SPICE_CHANNEL_MAIN, "wrong") == SPICE_LINK_ERR_PERMISSION_DENIED);
+    CHECK(main.closed_by_server());
+    Client display(fixture.loop, port_of(*fixture.server));
+    CHECK(display.link(0x1234, SPICE_CHANNEL_DISPLAY, "secret") == SPICE_LINK_ERR_BAD_CONNECTION_ID);
+}
+
+TEST_CASE("spice server: the display channel sends surface, the whole screen and a mark, then the changes")
+{
+    Fixture fixture;
+    Client main(fixture.loop, port_of(*fixture.server));
+    uint32_t session = fixture.open_main(main);
+    Client display(fixture.loop, port_of(*fixture.server));
+    REQUIRE(display.link(session, SPICE_CHANNEL_DISPLAY, "secret") == SPICE_LINK_ERR_OK);
+    auto set_ack = display.receive_message();
+    CHECK(set_ack.type == SPICE_MSG_SET_ACK);
+    CHECK(set_ack.body == std::vector<uint8_t> { 1, 0, 0, 0, 20, 0, 0, 0 });
+    display.send_message(SPICE_MSGC_ACK_SYNC, u32_body(1));
+    display.send_message(SPICE_MSGC_DISPLAY_INIT, kDisplayInit);
+
+    auto create = display.receive_message();
+    CHECK(create.type == SPICE_MSG_DISPLAY_SURFACE_CREATE);
+    CHECK(create.body == std::vector<uint8_t> { 0, 0, 0, 0, 64, 0, 0, 0, 48, 0, 0, 0, 32, 0, 0, 0, 1, 0, 0, 0 });
+    check_draw(display.receive_message(), fixture.screen.current, Rect { 0, 0, 64, 48 });
+    CHECK(display.receive_message().type == SPICE_MSG_DISPLAY_MARK);
+
+    fixture.screen.current = pattern(64, 48, 2);
+    fixture.screen.changes = { Rect { 3, 4, 10, 20 } };
+    check_draw(display.receive_message(), fixture.screen.current, Rect { 3, 4, 10, 20 });
+
+    // A new resolution: the surface is destroyed, re-created and drawn again.
+    fixture.screen.current = pattern(80, 40, 3);
+    CHECK(display.receive_message().type == SPICE_MSG_DISPLAY_SURFACE_DESTROY);
+    auto recreate = display.receive_message();
+    CHECK(recreate.type == SPICE_MSG_DISPLAY_SURFACE_CREATE);
+    CHECK(u32_at(recreate.body, 4) == 80);
+    CHECK(u32_at(recreate.body, 8) == 40);
+    check_draw(display.receive_message(), fixture.screen.current, Rect { 0, 0, 80, 40 });
+    CHECK(display.receive_message().type == SPICE_MSG_DISPLAY_MARK);
+
+    // The session ends with its main channel.
+    main.send_message(SPICE_MSGC_DISCONNECTING, std::vector<uint8_t>(12, 0));
+}
+
+TEST_CASE("spice server: a client that stops acknowledging gets one coalesced update, and others go on")
+{
+    Fixture fixture;
+    Client main(fixture.loop, port_of(*fixture.server));
+    uint32_t session = fixture.open_main(main);
+    Client display(fixture.loop, port_of(*fixture.server));
+    REQUIRE(display.link(session, SPICE_CHANNEL_DISPLAY, "secret") == SPICE_LINK_ERR_OK);
+    display.send_message(SPICE_MSGC_ACK_SYNC, u32_body(1));
+    display.send_message(SPICE_MSGC_DISPLAY_INIT, kDisplayInit);
+    for (int i = 0; i < 4; ++i)
+        display.receive_message(); // SET_ACK, create, draw, mark
+    // 200 small changes while the client sends no ACK: the window (2 x 20) stops the flow, the rest coalesces.
+    for (int tick = 0; tick < 20; ++tick) {
+        for (int i = tick * 10; i < tick * 10 + 10; ++i) {
+            fixture.screen.current.row(i / 64)[i % 64] = 0xABCDEF + uint32_t(i);
+            fixture.screen.changes.push_back(Rect { i % 64, i / 64, i % 64 + 1, i / 64 + 1 });
+        }
+        auto next_tick = std::chrono::steady_clock::now() + kScreenPollInterval + std::chrono::milliseconds(2);
+        while (std::chrono::steady_clock::now() < next_tick)
+            fixture.loop.run_once(2);
+    }
+    // The main channel is not held up.
+    main.send_message(SPICE_MSGC_MAIN_ATTACH_CHANNELS, {});
+    CHECK(main.receive_message().type == SPICE_MSG_MAIN_CHANNELS_LIST);
+    size_t draws = 0;
+    std::optional<Message> last;
+    for (int i = 0; i < 36; ++i) { // 40 unacknowledged minus the 4 already read
+        last = display.receive_message();
+        ++draws;
+    }
+    CHECK(draws == 36);
+    // Acknowledge everything: what follows ends with a whole-screen draw of the current screen.
+    display.send_message(SPICE_MSGC_ACK, {});
+    display.send_message(SPICE_MSGC_ACK, {});
+    bool full_seen = false;
+    for (int i = 0; i < 40 && !full_seen; ++i) {
+        auto message = display.receive_message();
+        if (message.type == SPICE_MSG_DISPLAY_DRAW_COPY && u32_at(message.body, 12) == 48 && u32_at(message.body, 16) == 64) {
+            check_draw(message, fixture.screen.current, Rect { 0, 0, 64, 48 });
+            full_seen = true;
+        }
+    }
+    CHECK(full_seen);
+}
+
+TEST_CASE("spice server: an oversized or truncated message disconnects that channel alone")
+{
+    Fixture fixture;
+    Client main(fixture.loop, port_of(*fixture.server));
+    uint32_t session = fixture.open_main(main);
+    Client display(fixture.loop, port_of(*fixture.server));
+    REQUIRE(display.link(session, SPICE_CHANNEL_DISPLAY, "secret") == SPICE_LINK_ERR_OK);
+    display.receive_message();
+    display.send_message(SPICE_MSGC_DISPLAY_INIT, std::vector<uint8_t>(1025, 0));
+    CHECK(display.closed_by_server());
+
+    Client inputs(fixture.loop, port_of(*fixture.server));
+    REQUIRE(inputs.link(session, SPICE_CHANNEL_INPUTS, "secret") == SPICE_LINK_ERR_OK);
+    CHECK(inputs.receive_message().type == SPICE_MSG_INPUTS_INIT);
+    inputs.send_message(SPICE_MSGC_INPUTS_KEY_DOWN, { 0x1E, 0 });
+    CHECK(inputs.closed_by_server());
+
+    main.send_message(SPICE_MSGC_MAIN_ATTACH_CHANNELS, {});
+    CHECK(main.receive_message().type == SPICE_MSG_MAIN_CHANNELS_LIST);
+    CHECK(fixture.server->connection_count() == 1);
+}
+
+TEST_CASE("spice server: inputs reach the sink, with a motion ack every 4 motions")
+{
+    Fixture fixture;
+    Client main(fixture.loop, port_of(*fixture.server));
+    uint32_t session = fixture.open_main(main);
+    Client inputs(fixture.loop, port_of(*fixture.server));
+    REQUIRE(inputs.link(session, SPICE_CHANNEL_INPUTS, "secret") == SPICE_LINK_ERR_OK);
+    auto init = inputs.receive_message();
+    CHECK(init.type == SPICE_MSG_INPUTS_INIT);
+    CHECK(init.body == std::vector<uint8_t> { 0, 0 });
+    inputs.send_message(SPICE_MSGC_INPUTS_KEY_DOWN, u32_body(0x1E));
+    inputs.send_message(SPICE_MSGC_INPUTS_KEY_UP, u32_body(0x9DE0));
+    const std::vector<uint8_t> motion { 5, 0, 0, 0, 0xFD, 0xFF, 0xFF, 0xFF, 1, 0 };
+    for (int i = 0; i < 4; ++i)
+        inputs.send_message(SPICE_MSGC_INPUTS_MOUSE_MOTION, motion);
+    CHECK(inputs.receive_message().type == SPICE_MSG_INPUTS_MOUSE_MOTION_ACK);
+    inputs.send_message(SPICE_MSGC_INPUTS_MOUSE_PRESS, { SPICE_MOUSE_BUTTON_DOWN, 0x10, 0 });
+    inputs.send_message(SPICE_MSGC_INPUTS_MOUSE_RELEASE, { SPICE_MOUSE_BUTTON_RIGHT, 0, 0 });
+    for (int i = 0; i < 10 && fixture.input.events.size() < 8; ++i)
+        fixture.loop.run_once(10);
+    std::string events;
+    for (auto& event : fixture.input.events)
+        events += event + "; ";
+    INFO(events);
+    CHECK(fixture.input.events
+        == std::vector<std::string> { "down 30", "up 57373", "motion 5 -3 0 1", "motion 5 -3 0 1", "motion 5 -3 0 1", "motion 5 -3 0 1",
+            "motion 0 0 1 16", "motion 0 0 0 0" });
+}
