@@ -30,6 +30,8 @@ TEST_CASE("the Debian kernel is accepted by the loader and runs")
     CHECK(result.err.find("error") == std::string::npos);
 }
 
+namespace {
+
 // Whether guest ring 0 runs natively here, by the cpuprobe guest; prints the reason when it does not.
 bool guest_kernel_runs_natively()
 {
@@ -41,6 +43,8 @@ bool guest_kernel_runs_natively()
     if (!native)
         MESSAGE("skipped: guest ring 0 is emulated on this host (cpuprobe), so a stock kernel cannot boot in useful time");
     return native;
+}
+
 }
 
 TEST_CASE("the Debian kernel boots to GUEST-READY with the qxl driver loaded, where guest ring 0 is native")
@@ -55,18 +59,20 @@ TEST_CASE("the Debian kernel boots to GUEST-READY with the qxl driver loaded, wh
     CHECK(result.out.find("insmod qxl.ko failed") == std::string::npos);
 }
 
-TEST_CASE("bochs-drm drives --vga std: fbcon fills a 1024x768 screen, where guest ring 0 is native")
+namespace {
+
+// Boots the Debian kernel on `card` to GUEST-READY with fbcon on the DRM driver, and checks the screenshot
+// is the driver's 1024x768 console with text on it.
+void check_fbcon_on(const char* card, const char* module)
 {
-    if (!kvm_available() || linux_guest_dir().empty() || !guest_kernel_runs_natively())
-        return;
-    auto png = "/tmp/spicebox-test-" + std::to_string(getpid()) + "-bochs.png";
+    auto png = "/tmp/spicebox-test-" + std::to_string(getpid()) + "-" + card + ".png";
     auto result = run_spicebox({ "--kernel", linux_guest_dir() + "/vmlinuz", "--initrd", linux_guest_dir() + "/initramfs.cpio.gz",
-                                   "--append", std::string(kCommandLine) + " console=tty0", "--vga", "std", "--wait-serial", "GUEST-READY",
+                                   "--append", std::string(kCommandLine) + " console=tty0", "--vga", card, "--wait-serial", "GUEST-READY",
                                    "--timeout", "120", "--screenshot", png },
         std::chrono::seconds(180));
     INFO(describe(result));
     CHECK(result.exit_code == 0);
-    CHECK(result.out.find("insmod bochs.ko failed") == std::string::npos);
+    CHECK(result.out.find(std::string("insmod ") + module + ".ko failed") == std::string::npos);
     auto screen = spicebox::test::read_png(png);
     std::remove(png.c_str());
     REQUIRE(screen.ok());
@@ -76,4 +82,20 @@ TEST_CASE("bochs-drm drives --vga std: fbcon fills a 1024x768 screen, where gues
     for (uint32_t pixel : screen->pixels)
         lit += (pixel & 0xFFFFFF) != 0;
     CHECK(lit > 1000);
+}
+
+}
+
+TEST_CASE("bochs-drm drives --vga std: fbcon fills a 1024x768 screen, where guest ring 0 is native")
+{
+    if (!kvm_available() || linux_guest_dir().empty() || !guest_kernel_runs_natively())
+        return;
+    check_fbcon_on("std", "bochs");
+}
+
+TEST_CASE("the Debian kernel's qxl driver drives --vga qxl: fbcon on the primary surface, where guest ring 0 is native")
+{
+    if (!kvm_available() || linux_guest_dir().empty() || !guest_kernel_runs_natively())
+        return;
+    check_fbcon_on("qxl", "qxl");
 }
