@@ -492,13 +492,13 @@ void I8042::queue(std::deque<uint8_t>& device, std::initializer_list<uint8_t> by
 
 void I8042::push(std::deque<uint8_t>& device, std::span<const uint8_t> bytes)
 {
-    for (uint8_t byte : bytes) {
-        if (device.size() == device_buffer_size) {
-            LOG_WARN("i8042", "device buffer full, dropping input");
-            return;
-        }
-        device.push_back(byte);
+    // All or nothing: a mouse packet or a multi-byte key sequence cut short would leave the guest's
+    // driver out of step with the stream.
+    if (device.size() + bytes.size() > device_buffer_size) {
+        LOG_WARN("i8042", "device buffer full, dropping input");
+        return;
     }
+    device.insert(device.end(), bytes.begin(), bytes.end());
 }
 
 void I8042::fill_output_buffer()

@@ -62,7 +62,7 @@ public:
     // Host input, as the devices would send it: keyboard bytes in the keyboard's current scan code
     // set (see `keyboard_scancode_set()`), mouse bytes as 3-byte standard PS/2 packets. Dropped
     // while the device is told not to report (keyboard scanning or mouse streaming disabled), as a
-    // real device would never send them, and when the device's buffer is full.
+    // real device would never send them, and whole when the device's buffer cannot take them all.
     void push_keyboard_bytes(std::span<const uint8_t> bytes);
     void push_mouse_bytes(std::span<const uint8_t> bytes);
 

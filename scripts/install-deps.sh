@@ -9,8 +9,8 @@ build_packages=(meson ninja-build g++ pkg-config python3 libpixman-1-dev libsdl2
 # The loader's unit tests read the real Debian kernel's header, and the Linux guest image is built from
 # Debian's kernel and busybox.
 # The interop suite points Debian's SPICE clients at spicebox (spicy-screenshot; remote-viewer and spicy under
-# Xvfb).
-test_packages=(linux-image-amd64 busybox-static cpio spice-client-gtk virt-viewer xvfb xauth)
+# Xvfb, whose screen xwd from x11-apps captures).
+test_packages=(linux-image-amd64 busybox-static cpio spice-client-gtk virt-viewer xvfb xauth x11-apps)
 
 packages=("${build_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then

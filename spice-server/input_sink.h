@@ -1,6 +1,6 @@
 // What the server gives the guest's input devices (DESIGN.md's InputSink). Keys are PC scancodes as a
-// SPICE client sends them: scan code set 1 make codes, with 0xE0-prefixed keys as 0xE000 | code; a key
-// up is the same code (the implementation adds the break form its device needs).
+// SPICE client sends them: scan code set 1 make codes, with 0xE0-prefixed keys as 0xE000 | code (and Pause as
+// 0xE11D then 0x45); a key up is the same code (the implementation adds the break form its device needs).
 #pragma once
 
 #include <cstdint>

@@ -10,6 +10,7 @@ namespace spicebox {
 namespace {
 
 constexpr uint8_t kExtendedPrefix = 0xE0;
+constexpr uint8_t kPausePrefix = 0xE1;
 constexpr uint8_t kBreakBit = 0x80;
 
 }
@@ -17,13 +18,14 @@ constexpr uint8_t kBreakBit = 0x80;
 std::optional<uint16_t> scancode_from_key_code(uint32_t code)
 {
     auto first = uint8_t(code & 0xFF);
-    if (first == kExtendedPrefix) {
+    // 0xE0 extended keys, and Pause, which spice-gtk sends as E1 1D followed by a plain 45.
+    if (first == kExtendedPrefix || first == kPausePrefix) {
         auto second = uint8_t(code >> 8 & 0xFF);
-        if (second == 0 || second == kExtendedPrefix)
+        if (second == 0 || second == kExtendedPrefix || second == kPausePrefix || (code >> 16) != 0)
             return std::nullopt;
-        return uint16_t(kExtendedPrefix << 8 | (second & ~kBreakBit));
+        return uint16_t(first << 8 | (second & ~kBreakBit));
     }
-    if (first == 0 || first == 0xE1 || (code >> 8) != 0)
+    if (first == 0 || (code >> 8) != 0)
         return std::nullopt;
     return uint16_t(first & ~kBreakBit);
 }

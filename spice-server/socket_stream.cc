@@ -74,6 +74,11 @@ Result<void> SocketStream::flush()
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 return {};
+            // A viewer that quits while updates are on their way resets the connection: an orderly end too.
+            if (errno == ECONNRESET || errno == EPIPE) {
+                m_peer_closed = true;
+                return Error { "the client closed the connection" };
+            }
             return Error { std::string("write failed: ") + std::strerror(errno) };
         }
         m_front_offset += size_t(count);

@@ -51,8 +51,11 @@ SpiceServer::~SpiceServer()
     if (m_poll_timer)
         m_loop.cancel_timer(*m_poll_timer);
     m_loop.unwatch(m_listener.fd());
-    for (auto& [fd, link] : m_links)
+    for (auto& [fd, link] : m_links) {
+        if (link.timeout_timer)
+            m_loop.cancel_timer(*link.timeout_timer);
         m_loop.unwatch(fd);
+    }
     for (auto& [fd, client] : m_clients)
         m_loop.unwatch(fd);
 }
@@ -111,11 +114,19 @@ void SpiceServer::accept_connections()
             ::close(fd);
             continue;
         }
-        PendingLink link { std::make_unique<SocketStream>(fd), std::make_unique<LinkHandshake>(m_key, m_config.password, static_cast<LinkPolicy&>(*this)) };
+        PendingLink link { std::make_unique<SocketStream>(fd),
+            std::make_unique<LinkHandshake>(m_key, m_config.password, static_cast<LinkPolicy&>(*this)), std::nullopt };
         if (auto watched = m_loop.watch(fd, [this, fd] { on_ready(fd); }); !watched) {
             LOG_WARN("spice", "cannot watch a new connection: %s", watched.error().message.c_str());
             continue;
         }
+        auto timer = m_loop.add_timer(kLinkTimeout, [this, fd] { link_timed_out(fd); });
+        if (!timer) {
+            LOG_WARN("spice", "cannot time a new connection's link: %s", timer.error().message.c_str());
+            m_loop.unwatch(fd);
+            continue;
+        }
+        link.timeout_timer = *timer;
         m_links.emplace(fd, std::move(link));
     }
 }
@@ -133,7 +144,12 @@ void SpiceServer::advance_link(int fd)
     auto& link = m_links.at(fd);
     auto received = link.stream->receive(kLinkInputLimit);
     if (!received) {
-        LOG_INFO("spice", "a connection closed during its link: %s", received.error().message.c_str());
+        // Closing before saying anything is a port probe; closing in the middle of a link is a broken client.
+        bool started = link.handshake->state() != LinkHandshake::State::ReadingHeader || !link.stream->input().empty();
+        if (started)
+            LOG_WARN("spice", "a connection closed in the middle of its link: %s", received.error().message.c_str());
+        else
+            LOG_INFO("spice", "a connection closed before its link: %s", received.error().message.c_str());
         close_link(fd);
         return;
     }
@@ -155,6 +171,8 @@ void SpiceServer::advance_link(int fd)
     if (state == LinkHandshake::State::Linked) {
         auto linked = std::move(link);
         m_links.erase(fd);
+        if (linked.timeout_timer)
+            m_loop.cancel_timer(*linked.timeout_timer);
         start_channel(fd, std::move(linked));
     }
 }
@@ -259,10 +277,27 @@ void SpiceServer::disconnect(int fd, const std::string& why)
         disconnect(other_fd, "its session's main channel closed");
 }
 
+void SpiceServer::link_timed_out(int fd)
+{
+    auto found = m_links.find(fd);
+    if (found == m_links.end())
+        return;
+    // The timer has fired: there is nothing left to cancel.
+    found->second.timeout_timer.reset();
+    LOG_WARN("spice", "a connection did not complete its link within %lld s and was closed",
+        static_cast<long long>(kLinkTimeout.count()));
+    close_link(fd);
+}
+
 void SpiceServer::close_link(int fd)
 {
+    auto found = m_links.find(fd);
+    if (found == m_links.end())
+        return;
+    if (found->second.timeout_timer)
+        m_loop.cancel_timer(*found->second.timeout_timer);
     m_loop.unwatch(fd);
-    m_links.erase(fd);
+    m_links.erase(found);
 }
 
 bool SpiceServer::has_display_clients() const

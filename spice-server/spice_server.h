@@ -35,6 +35,9 @@ struct SpiceServerConfig {
 constexpr auto kScreenPollInterval = std::chrono::milliseconds(20);
 // Connections (linked channels and links in progress) beyond this are closed at once.
 constexpr size_t kMaxConnections = 64;
+// A connection that has not completed its link by then is closed: a client that connects and stays silent
+// would otherwise hold one of the connections above for ever. Real clients link within milliseconds.
+constexpr auto kLinkTimeout = std::chrono::seconds(10);
 
 class SpiceServer final : private LinkPolicy {
 public:
@@ -49,6 +52,7 @@ private:
     struct PendingLink {
         std::unique_ptr<SocketStream> stream;
         std::unique_ptr<LinkHandshake> handshake;
+        std::optional<int> timeout_timer;
     };
 
     SpiceServer(ServerLoop&, SpiceServerConfig, Listener, TicketKey, FramebufferSource*, InputSink*);
@@ -66,6 +70,7 @@ private:
     void serve(int fd);
     void after_io(ChannelClient&);
     void disconnect(int fd, const std::string& why);
+    void link_timed_out(int fd);
     void close_link(int fd);
     bool session_exists(uint32_t session_id) const;
     uint32_t new_session_id();

@@ -19,6 +19,7 @@
 #include "vmm/firmware_config.h"
 #include "vmm/memory_layout.h"
 #include "vmm/mp_table.h"
+#include "vmm/ps2_input.h"
 #include "vmm/shadow_ram.h"
 
 #include <cerrno>
@@ -148,6 +149,7 @@ Result<void> Machine::create_devices()
     m_uart = std::make_shared<Uart16550>(gsi_line(kCom1Gsi), m_config.serial_output);
     m_i8042 = std::make_shared<I8042>(gsi_line(kKeyboardGsi), gsi_line(kMouseGsi),
         [this] { request_stop({ RunOutcome::Reason::PowerOff, 0, "" }); });
+    m_ps2_input = std::make_unique<Ps2Input>(m_i8042);
     uint64_t low_ram = layout::low_ram_end(m_config.memory_bytes);
     m_rtc = std::make_shared<CmosRtc>(low_ram, m_config.memory_bytes - low_ram, m_config.cpus);
     m_debug_exit = std::make_shared<DebugExit>([this](int status) { request_stop({ RunOutcome::Reason::DebugExit, status, "" }); });
@@ -387,6 +389,8 @@ std::vector<std::string> Machine::firmware_log() const
 {
     return m_firmware_console ? m_firmware_console->last_lines() : std::vector<std::string> {};
 }
+
+InputSink& Machine::input_sink() { return *m_ps2_input; }
 
 void Machine::port_read(uint16_t port, std::span<uint8_t> data) { m_port_bus.read(port, data); }
 void Machine::port_write(uint16_t port, std::span<const uint8_t> data) { m_port_bus.write(port, data); }

@@ -35,8 +35,10 @@ class DebugExit;
 class FirmwareDebugConsole;
 class FwCfg;
 class I8042;
+class InputSink;
 class PciHostBridge;
 class PostPort;
+class Ps2Input;
 class QxlDisplayWorker;
 class QxlVgaCard;
 class ShadowRam;
@@ -119,6 +121,9 @@ public:
     // Firmware boot: the last lines the firmware wrote to its debug console (empty otherwise).
     std::vector<std::string> firmware_log() const;
 
+    // The keyboard and mouse (PS/2, through the i8042) as host input drives them. Any thread.
+    InputSink& input_sink();
+
 private:
     explicit Machine(const KvmSystem&, MachineConfig);
     Result<void> allocate_ram();
@@ -157,6 +162,7 @@ private:
 
     std::shared_ptr<Uart16550> m_uart;
     std::shared_ptr<I8042> m_i8042;
+    std::unique_ptr<Ps2Input> m_ps2_input;
     std::shared_ptr<CmosRtc> m_rtc;
     std::shared_ptr<DebugExit> m_debug_exit;
     std::shared_ptr<PostPort> m_post_port;

@@ -43,7 +43,7 @@ Result<std::unique_ptr<SpiceService>> SpiceService::start(Machine& machine, cons
     else if (options.password_file)
         config.password = TRY(read_spice_password_file(*options.password_file));
     std::unique_ptr<SpiceService> service(new SpiceService(machine));
-    auto server = SpiceServer::create(service->m_loop, std::move(config), has_display ? &service->m_screen : nullptr, nullptr);
+    auto server = SpiceServer::create(service->m_loop, std::move(config), has_display ? &service->m_screen : nullptr, &machine.input_sink());
     if (!server)
         return wrap_error("--spice", server.error());
     service->m_server = std::move(*server);

@@ -1,5 +1,6 @@
 // --spice: the SPICE server on the machine's event loop, with what connects the machine to the server's
-// interfaces (the event loop as its ServerLoop, the machine's screen as its FramebufferSource).
+// interfaces (the event loop as its ServerLoop, the machine's screen as its FramebufferSource, its PS/2 devices as
+// its InputSink).
 #pragma once
 
 #include "base/result.h"

@@ -3,8 +3,14 @@
 // copied from a bitmap, a ball bouncing inside a window, a frame counter in the task bar, and an
 // ALPHA cursor travelling over the screen. Frames are paced by the LAPIC timer; the card runs with
 // interrupts, as under Linux.
+// Input (PS/2 through the i8042): typed letters, digits and a few signs appear in the first window
+// (Backspace erases), the arrow keys steer the ball, the mouse moves the cursor and paints while the
+// left button is held. Each key is reported on serial as "demo: key <set-1 bytes in hex>", the
+// pointer at most every 100 ms as "demo: pointer <dx> <dy> <buttons>" (motion since the last line,
+// y down; PS/2 button bits: 1 left, 2 right, 4 middle).
 //   demo.seconds=N  animate for N seconds (default 5), then print "demo: ready" and exit;
 //                   0 animates until the VM is stopped
+#include "demo/ps2_input.h"
 #include "qxl/apic.h"
 #include "qxl/qxl_card.h"
 #include "qxl/qxl_heap.h"
@@ -23,6 +29,8 @@ constexpr unsigned height = 768;
 constexpr uint8_t qxl_vector = 0x40;
 constexpr uint8_t timer_vector = 0x41;
 constexpr uint8_t frame_vector = 0x42;
+constexpr uint8_t keyboard_vector = 0x43;
+constexpr uint8_t mouse_vector = 0x44;
 constexpr uint64_t frame_us = 33333;
 constexpr uint64_t default_seconds = 5;
 
@@ -157,6 +165,150 @@ bool desktop()
         && text(12, taskbar_top + 9, "SPICEBOX", rgb(120, 200, 255), rgb(30, 30, 36));
 }
 
+constexpr unsigned max_typed = 40;
+constexpr const char* typed_label = "KEYS: ";
+// Below the first window's five lines of text.
+constexpr int32_t typed_top = about.top + title_height + 16 + 5 * 20 + 8;
+constexpr uint32_t typed_ink = rgb(150, 40, 40);
+constexpr unsigned pointer_report_frames = 3; // about 100 ms
+constexpr int32_t paint_size = 4;
+constexpr uint32_t paint_colour = rgb(250, 160, 40);
+
+// What input asked for that the next frame draws, and the pointer motion not yet reported.
+struct InputState {
+    char typed[max_typed + 1];
+    unsigned typed_length;
+    bool typed_changed;
+    int32_t steer_x; // -1 left, 1 right, 0 unchanged
+    int32_t steer_y;
+    bool pointer_seen;
+    int32_t pointer_x;
+    int32_t pointer_y;
+    uint8_t buttons;
+    bool pointer_changed;
+    int32_t report_dx;
+    int32_t report_dy;
+    bool report_pending;
+};
+
+ps2::Input g_input;
+InputState g_state;
+
+namespace set1 {
+constexpr uint8_t backspace = 0x0E;
+constexpr uint8_t space = 0x39;
+constexpr uint8_t extended = 0xE0;
+constexpr uint8_t up = 0x48;
+constexpr uint8_t left = 0x4B;
+constexpr uint8_t right = 0x4D;
+constexpr uint8_t down = 0x50;
+}
+
+// The characters of the keys the demo types, by set-1 make code (US layout, the font's glyphs only).
+char key_character(uint8_t code)
+{
+    struct Row {
+        uint8_t first;
+        const char* keys;
+    };
+    constexpr Row rows[] = { { 0x02, "1234567890-" }, { 0x10, "QWERTYUIOP" }, { 0x1E, "ASDFGHJKL:" }, { 0x2C, "ZXCVBNM,./" } };
+    for (const Row& row : rows) {
+        if (code >= row.first && code < row.first + strlen(row.keys))
+            return row.keys[code - row.first];
+    }
+    return code == set1::space ? ' ' : 0;
+}
+
+void on_key(const ps2::KeyEvent& key)
+{
+    print("demo: key");
+    for (unsigned i = 0; i < key.length; ++i)
+        printf(" %02x", key.bytes[i]);
+    print("\n");
+    if (key.released())
+        return;
+    if (key.length == 2 && key.bytes[0] == set1::extended) {
+        switch (key.bytes[1]) {
+        case set1::left:
+            g_state.steer_x = -1;
+            break;
+        case set1::right:
+            g_state.steer_x = 1;
+            break;
+        case set1::up:
+            g_state.steer_y = -1;
+            break;
+        case set1::down:
+            g_state.steer_y = 1;
+            break;
+        default:
+            break;
+        }
+        return;
+    }
+    if (key.length != 1)
+        return;
+    if (key.bytes[0] == set1::backspace) {
+        if (g_state.typed_length > 0)
+            g_state.typed[--g_state.typed_length] = 0;
+        g_state.typed_changed = true;
+        return;
+    }
+    char character = key_character(key.bytes[0]);
+    if (character == 0)
+        return;
+    if (g_state.typed_length == max_typed) {
+        memmove(g_state.typed, g_state.typed + 1, max_typed - 1);
+        --g_state.typed_length;
+    }
+    g_state.typed[g_state.typed_length++] = character;
+    g_state.typed[g_state.typed_length] = 0;
+    g_state.typed_changed = true;
+}
+
+void on_pointer(const ps2::PointerEvent& event)
+{
+    g_state.pointer_seen = true;
+    g_state.pointer_x += event.dx;
+    g_state.pointer_y += event.dy;
+    if (g_state.pointer_x < 0)
+        g_state.pointer_x = 0;
+    if (g_state.pointer_x >= int32_t(width))
+        g_state.pointer_x = int32_t(width) - 1;
+    if (g_state.pointer_y < 0)
+        g_state.pointer_y = 0;
+    if (g_state.pointer_y >= int32_t(height))
+        g_state.pointer_y = int32_t(height) - 1;
+    g_state.buttons = event.buttons;
+    g_state.pointer_changed = true;
+    g_state.report_dx += event.dx;
+    g_state.report_dy += event.dy;
+    g_state.report_pending = true;
+}
+
+void report_pointer()
+{
+    if (!g_state.report_pending)
+        return;
+    printf("demo: pointer %d %d %u\n", int(g_state.report_dx), int(g_state.report_dy), unsigned(g_state.buttons));
+    g_state.report_dx = 0;
+    g_state.report_dy = 0;
+    g_state.report_pending = false;
+}
+
+bool draw_typed()
+{
+    char line[max_text + 1];
+    unsigned length = 0;
+    for (const char* label = typed_label; *label; ++label)
+        line[length++] = *label;
+    for (unsigned i = 0; i < max_typed; ++i)
+        line[length++] = i < g_state.typed_length ? g_state.typed[i] : ' ';
+    line[length] = 0;
+    g_state.typed_changed = false;
+    return text(about.left + 16, typed_top, line, typed_ink, window_body);
+}
+
 void sleep_us(uint64_t microseconds)
 {
     uint64_t before = irq_count(frame_vector);
@@ -166,6 +318,7 @@ void sleep_us(uint64_t microseconds)
         g_card.poll_events();
         if (g_card.take_events(QXL_INTERRUPT_DISPLAY))
             g_painter.collect();
+        g_input.poll(on_key, on_pointer);
         if (irq_count(frame_vector) == before)
             halt_until_interrupt(seen);
     }
@@ -192,6 +345,25 @@ void format_frame(char* out, uint64_t frame)
     out[length] = 0;
 }
 
+// The cursor travels a diamond around the screen's middle until the mouse moves it; then it
+// follows the mouse, painting while the left button is held.
+bool move_cursor(uint64_t frame)
+{
+    if (!g_state.pointer_seen) {
+        int32_t phase = int32_t(frame % 120);
+        g_state.pointer_x = 512 + (phase < 60 ? phase - 30 : 90 - phase) * 8;
+        g_state.pointer_y = 384 + ((phase + 30) % 120 < 60 ? (phase + 30) % 120 - 30 : 90 - (phase + 30) % 120) * 6;
+        return g_painter.cursor_move(int16_t(g_state.pointer_x), int16_t(g_state.pointer_y));
+    }
+    if (!g_state.pointer_changed)
+        return true;
+    g_state.pointer_changed = false;
+    int32_t px = g_state.pointer_x, py = g_state.pointer_y;
+    if ((g_state.buttons & ps2::button_left) && !g_painter.fill(0, rect(px, py, px + paint_size, py + paint_size), paint_colour))
+        return false;
+    return g_painter.cursor_move(int16_t(px), int16_t(py));
+}
+
 bool animate(uint64_t seconds)
 {
     constexpr int32_t ball = 24;
@@ -201,6 +373,11 @@ bool animate(uint64_t seconds)
     if (!g_painter.fill(0, rect(x, y, x + ball, y + ball), rgb(230, 120, 30)) || !g_painter.fill(0, rect(x + 6, y + 6, x + 12, y + 12), rgb(255, 220, 160)))
         return false;
     for (uint64_t frame = 0; seconds == 0 || frame < frames; ++frame) {
+        if (g_state.steer_x != 0)
+            dx = g_state.steer_x * (dx < 0 ? -dx : dx);
+        if (g_state.steer_y != 0)
+            dy = g_state.steer_y * (dy < 0 ? -dy : dy);
+        g_state.steer_x = g_state.steer_y = 0;
         if (x + dx < area_left || x + dx + ball > area_right)
             dx = -dx;
         if (y + dy < area_top || y + dy + ball > area_bottom)
@@ -219,14 +396,15 @@ bool animate(uint64_t seconds)
         format_frame(counter, frame);
         if (!text(int32_t(width) - 140, taskbar_top + 9, counter, rgb(220, 220, 220), rgb(30, 30, 36)))
             return false;
-        // The cursor travels a diamond around the screen's middle.
-        int32_t phase = int32_t(frame % 120);
-        int32_t cx = 512 + (phase < 60 ? phase - 30 : 90 - phase) * 8;
-        int32_t cy = 384 + ((phase + 30) % 120 < 60 ? (phase + 30) % 120 - 30 : 90 - (phase + 30) % 120) * 6;
-        if (!g_painter.cursor_move(int16_t(cx), int16_t(cy)))
+        if (g_state.typed_changed && !draw_typed())
             return false;
+        if (!move_cursor(frame))
+            return false;
+        if (frame % pointer_report_frames == 0)
+            report_pointer();
         sleep_us(frame_us);
     }
+    report_pointer();
     return true;
 }
 
@@ -260,7 +438,8 @@ int guest_main(const BootInfo& boot)
     create.format = SPICE_SURFACE_FMT_32_xRGB;
     create.type = QXL_SURF_TYPE_PRIMARY;
     create.mem = g_card.physical(surface_slot, 0);
-    if (!g_card.create_primary(create, true) || !desktop()) {
+    bool mouse = g_input.init(keyboard_vector, mouse_vector);
+    if (!g_card.create_primary(create, true) || !desktop() || !draw_typed()) {
         print("demo: drawing the desktop failed\n");
         return int(ExitStatus::Failed);
     }
@@ -271,7 +450,12 @@ int guest_main(const BootInfo& boot)
             g_cursor[y * cursor_size + x] = edge && x <= y / 2 && y <= 2 * cursor_size / 3 ? 0xFF000000 : inside ? 0xFFFFFFFF : 0;
         }
     }
-    if (!g_painter.cursor_set(512, 384, g_cursor, cursor_size, cursor_size, 0, 0) || !animate(seconds)) {
+    if (!g_painter.cursor_set(512, 384, g_cursor, cursor_size, cursor_size, 0, 0)) {
+        print("demo: setting the cursor failed\n");
+        return int(ExitStatus::Failed);
+    }
+    print(mouse ? "demo: listening to the keyboard and mouse\n" : "demo: listening to the keyboard (the PS/2 mouse did not answer)\n");
+    if (!animate(seconds)) {
         print("demo: animation failed\n");
         return int(ExitStatus::Failed);
     }

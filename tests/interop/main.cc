@@ -1,5 +1,5 @@
-// The interop suite points real SPICE clients (Debian's spice-client-gtk tools) at spicebox. Arguments
-// of its own:
+// The interop suite points real SPICE clients (Debian's spice-client-gtk tools, and remote-viewer under Xvfb) at
+// spicebox. Arguments of its own:
 //   --spicebox=PATH      the binary under test
 // Everything else goes to doctest.
 #define DOCTEST_CONFIG_IMPLEMENT

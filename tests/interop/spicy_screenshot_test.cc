@@ -1,7 +1,9 @@
 // spicy-screenshot (spice-gtk 0.42) against spicebox --spice: it links main and display, takes the
 // picture of the first draw and writes a PPM, which must equal spicebox's own --screenshot of the same
-// screen, pixel for pixel. Also: passwords, unix sockets, reconnects, a port in use.
+// screen, pixel for pixel. Also: passwords, unix sockets, two clients at once, reconnects, a port in use.
 #include "tests/integration/run_process.h"
+#include "tests/interop/child_process.h"
+#include "tests/interop/picture_match.h"
 #include "tests/interop/spicebox_process.h"
 #include "tests/support/png_reader.h"
 #include "tests/support/ppm_reader.h"
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <memory>
 
 using namespace spicebox;
 using namespace spicebox::test;
@@ -33,18 +36,6 @@ bool client_available()
         return false;
     }
     return kvm_available();
-}
-
-std::string difference(const Framebuffer& actual, const Framebuffer& expected)
-{
-    if (actual.width != expected.width || actual.height != expected.height) {
-        return "the client's picture is " + std::to_string(actual.width) + "x" + std::to_string(actual.height) + ", the server's "
-            + std::to_string(expected.width) + "x" + std::to_string(expected.height);
-    }
-    size_t count = 0;
-    for (size_t i = 0; i < expected.pixels.size(); ++i)
-        count += actual.pixels[i] != expected.pixels[i];
-    return count == 0 ? "" : std::to_string(count) + " pixels differ";
 }
 
 // Boots `guest` (lingering after it drew), takes spicy-screenshot's picture and compares it with the
@@ -69,7 +60,7 @@ void check_client_picture(const std::string& guest, const std::string& ready)
     REQUIRE_MESSAGE(server_picture.ok(), server_picture.error().message);
     auto client_picture = read_ppm(ppm);
     REQUIRE_MESSAGE(client_picture.ok(), client_picture.error().message);
-    auto differs = difference(*client_picture, *server_picture);
+    auto differs = picture_difference(*client_picture, *server_picture);
     CHECK_MESSAGE(differs.empty(), (differs + " (kept: " + png + ", " + ppm + ")"));
     if (differs.empty()) {
         std::remove(png.c_str());
@@ -155,4 +146,55 @@ TEST_CASE("a port in use is one clear error line and status 1")
     INFO(describe(result));
     CHECK(result.exit_code == 1);
     CHECK(result.err == "spicebox: --spice: cannot listen on 127.0.0.1:" + port + ": Address already in use\n");
+}
+
+TEST_CASE("two spicy-screenshot clients at once both get the whole screen, and so does each of ten reconnects")
+{
+    if (!client_available())
+        return;
+    constexpr int kReconnects = 10;
+    auto png = temp_path("many.png");
+    SpiceboxProcess spicebox(spicebox_path(),
+        { "--guest", "vbe", "--vga", "std", "--append", "linger", "--spice", "port=0,password=secret", "--screenshot", png, "--timeout", "120" });
+    REQUIRE_MESSAGE(!spicebox.uri().empty(), (spicebox.err()));
+    REQUIRE_MESSAGE(spicebox.wait_for_output("vbe: ready", std::chrono::seconds(30)), (spicebox.out() + spicebox.err()));
+    std::vector<std::string> pictures;
+
+    std::vector<std::unique_ptr<ChildProcess>> together;
+    for (int i = 0; i < 2; ++i) {
+        pictures.push_back(temp_path("together-" + std::to_string(i) + ".ppm"));
+        together.push_back(std::make_unique<ChildProcess>(
+            std::vector<std::string> { kSpicyScreenshot, "-h", "127.0.0.1", "-p", spicebox.port(), "-w", "secret", "-o", pictures.back() }));
+    }
+    for (auto& client : together) {
+        auto status = client->wait(std::chrono::seconds(30));
+        INFO(client->output());
+        CHECK(status == 0);
+    }
+
+    auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < kReconnects; ++i) {
+        pictures.push_back(temp_path("again-" + std::to_string(i) + ".ppm"));
+        auto client = run_process({ kSpicyScreenshot, "-h", "127.0.0.1", "-p", spicebox.port(), "-w", "secret", "-o", pictures.back() },
+            std::chrono::seconds(30));
+        INFO(describe(client));
+        CHECK(client.exit_code == 0);
+    }
+    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    MESSAGE((std::to_string(kReconnects) + " spicy-screenshot connections one after another took " + std::to_string(elapsed.count()) + " ms"));
+
+    spicebox.stop();
+    INFO(("spicebox stderr:\n" + spicebox.err()));
+    auto server_picture = read_png(png);
+    REQUIRE_MESSAGE(server_picture.ok(), server_picture.error().message);
+    std::remove(png.c_str());
+    for (auto& path : pictures) {
+        auto picture = read_ppm(path);
+        std::remove(path.c_str());
+        INFO(path);
+        REQUIRE_MESSAGE(picture.ok(), picture.error().message);
+        CHECK(picture_difference(*picture, *server_picture) == "");
+    }
+    // Every client left in order: nothing was refused or cut off.
+    CHECK(spicebox.err().find("spice: ") == std::string::npos);
 }

@@ -40,6 +40,8 @@ public:
         return m_next_timer;
     }
     void cancel_timer(int id) override { m_timers.erase(id); }
+    // Moves the timers' clock on, so a test need not wait for a long timeout.
+    void advance(std::chrono::nanoseconds delay) { m_advanced += delay; }
 
     void run_once(int timeout_ms)
     {
@@ -54,7 +56,7 @@ public:
                 callback();
             }
         }
-        auto now = std::chrono::steady_clock::now();
+        auto now = std::chrono::steady_clock::now() + m_advanced;
         std::vector<int> due;
         for (auto& [id, timer] : m_timers) {
             if (timer.deadline <= now)
@@ -79,6 +81,7 @@ private:
     std::map<int, Watch> m_watches;
     std::map<int, Timer> m_timers;
     int m_next_timer { 0 };
+    std::chrono::nanoseconds m_advanced { 0 };
 };
 
 class FakeScreen final : public FramebufferSource {
@@ -234,7 +237,7 @@ struct Fixture {
     Fixture()
     {
         screen.current = pattern(64, 48, 1);
-        server = SpiceServer::create(loop, SpiceServerConfig { .port = 0, .password = std::string("secret") }, &screen, &input).value();
+        server = SpiceServer::create(loop, SpiceServerConfig { .port = 0, .unix_path = std::nullopt, .password = std::string("secret") }, &screen, &input).value();
     }
     // A linked main channel after INIT and the first PING; returns the session id.
     uint32_t open_main(Client& main)
@@ -313,6 +316,23 @@ TEST_CASE("spice server: a wrong password gets PERMISSION_DENIED and the connect
     CHECK(main.closed_by_server());
     Client display(fixture.loop, port_of(*fixture.server));
     CHECK(display.link(0x1234, SPICE_CHANNEL_DISPLAY, "secret") == SPICE_LINK_ERR_BAD_CONNECTION_ID);
+}
+
+TEST_CASE("spice server: a connection that does not complete its link in time is closed, a linked one is not")
+{
+    Fixture fixture;
+    Client main(fixture.loop, port_of(*fixture.server));
+    fixture.open_main(main);
+    Client silent(fixture.loop, port_of(*fixture.server));
+    silent.send({ 'R', 'E', 'D', 'Q' });
+    fixture.loop.run_once(5);
+    CHECK(fixture.server->connection_count() == 2);
+    fixture.loop.advance(kLinkTimeout);
+    fixture.loop.run_once(5);
+    CHECK(silent.closed_by_server());
+    CHECK(fixture.server->connection_count() == 1);
+    main.send_message(SPICE_MSGC_MAIN_ATTACH_CHANNELS, {});
+    CHECK(main.receive_message().type == SPICE_MSG_MAIN_CHANNELS_LIST);
 }
 
 TEST_CASE("spice server: the display channel sends surface, the whole screen and a mark, then the changes")
