@@ -222,7 +222,8 @@ bool FwCfg::transfer(uint32_t control, uint32_t length, uint64_t address)
             return false;
         }
         size_t copied = std::min<size_t>(source.size(), size_t(chunk));
-        std::memcpy(target->data(), source.data(), copied);
+        if (copied > 0) // with no item selected the source is empty and its data() null, which memcpy must not get
+            std::memcpy(target->data(), source.data(), copied);
         std::memset(target->data() + copied, 0, size_t(chunk) - copied);
         source = source.subspan(copied);
         remaining -= chunk;

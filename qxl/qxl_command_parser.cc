@@ -9,6 +9,10 @@ namespace spicebox {
 namespace {
 
 constexpr int32_t no_surface = -1; // surfaces_dest entries that name no dependency
+// The entries of QXLDrawable's surfaces_dest: counted here because std::size would bind a reference
+// to the packed, misaligned array (undefined behaviour UBSan reports).
+constexpr size_t surface_dependencies = 3;
+static_assert(sizeof(QXLDrawable::surfaces_dest) == surface_dependencies * sizeof(int32_t));
 
 std::string number(uint64_t value)
 {
@@ -324,25 +328,62 @@ Result<TextOp> QxlCommandParser::text(const QXLText& source)
 
 Result<DrawOperation> QxlCommandParser::operation(const QXLDrawable& drawable)
 {
+    // Operations with several parts are filled in one statement per part: a TRY that returns from
+    // inside a braced initializer skips the destructors of the members already built (GCC and clang
+    // both leak them), which let a guest leak a bitmap per bad drawable.
     const auto& u = drawable.u;
     switch (drawable.type) {
-    case QXL_DRAW_FILL:
-        return DrawOperation { FillOp { TRY(brush(u.fill.brush)), u.fill.rop_descriptor, TRY(mask(u.fill.mask)) } };
-    case QXL_DRAW_OPAQUE:
-        return DrawOperation { OpaqueOp { TRY(image(u.opaque.src_bitmap)), TRY(rect(u.opaque.src_area)), TRY(brush(u.opaque.brush)),
-            u.opaque.rop_descriptor, TRY(scale_mode(u.opaque.scale_mode)), TRY(mask(u.opaque.mask)) } };
-    case QXL_DRAW_COPY:
-        return DrawOperation { CopyOp { TRY(image(u.copy.src_bitmap)), TRY(rect(u.copy.src_area)), u.copy.rop_descriptor,
-            TRY(scale_mode(u.copy.scale_mode)), TRY(mask(u.copy.mask)) } };
-    case QXL_DRAW_BLEND:
-        return DrawOperation { BlendOp { TRY(image(u.blend.src_bitmap)), TRY(rect(u.blend.src_area)), u.blend.rop_descriptor,
-            TRY(scale_mode(u.blend.scale_mode)), TRY(mask(u.blend.mask)) } };
-    case QXL_DRAW_TRANSPARENT:
-        return DrawOperation { TransparentOp { TRY(image(u.transparent.src_bitmap)), TRY(rect(u.transparent.src_area)),
-            u.transparent.src_color, u.transparent.true_color } };
-    case QXL_DRAW_ALPHA_BLEND:
-        return DrawOperation { AlphaBlendOp { uint8_t(u.alpha_blend.alpha_flags), u.alpha_blend.alpha, TRY(image(u.alpha_blend.src_bitmap)),
-            TRY(rect(u.alpha_blend.src_area)) } };
+    case QXL_DRAW_FILL: {
+        FillOp op;
+        op.brush = TRY(brush(u.fill.brush));
+        op.rop_descriptor = u.fill.rop_descriptor;
+        op.mask = TRY(mask(u.fill.mask));
+        return DrawOperation { std::move(op) };
+    }
+    case QXL_DRAW_OPAQUE: {
+        OpaqueOp op;
+        op.source = TRY(image(u.opaque.src_bitmap));
+        op.source_area = TRY(rect(u.opaque.src_area));
+        op.brush = TRY(brush(u.opaque.brush));
+        op.rop_descriptor = u.opaque.rop_descriptor;
+        op.scale_mode = TRY(scale_mode(u.opaque.scale_mode));
+        op.mask = TRY(mask(u.opaque.mask));
+        return DrawOperation { std::move(op) };
+    }
+    case QXL_DRAW_COPY: {
+        CopyOp op;
+        op.source = TRY(image(u.copy.src_bitmap));
+        op.source_area = TRY(rect(u.copy.src_area));
+        op.rop_descriptor = u.copy.rop_descriptor;
+        op.scale_mode = TRY(scale_mode(u.copy.scale_mode));
+        op.mask = TRY(mask(u.copy.mask));
+        return DrawOperation { std::move(op) };
+    }
+    case QXL_DRAW_BLEND: {
+        BlendOp op;
+        op.source = TRY(image(u.blend.src_bitmap));
+        op.source_area = TRY(rect(u.blend.src_area));
+        op.rop_descriptor = u.blend.rop_descriptor;
+        op.scale_mode = TRY(scale_mode(u.blend.scale_mode));
+        op.mask = TRY(mask(u.blend.mask));
+        return DrawOperation { std::move(op) };
+    }
+    case QXL_DRAW_TRANSPARENT: {
+        TransparentOp op;
+        op.source = TRY(image(u.transparent.src_bitmap));
+        op.source_area = TRY(rect(u.transparent.src_area));
+        op.transparent_color = u.transparent.src_color;
+        op.true_color = u.transparent.true_color;
+        return DrawOperation { std::move(op) };
+    }
+    case QXL_DRAW_ALPHA_BLEND: {
+        AlphaBlendOp op;
+        op.alpha_flags = uint8_t(u.alpha_blend.alpha_flags);
+        op.alpha = u.alpha_blend.alpha;
+        op.source = TRY(image(u.alpha_blend.src_bitmap));
+        op.source_area = TRY(rect(u.alpha_blend.src_area));
+        return DrawOperation { std::move(op) };
+    }
     case QXL_COPY_BITS:
         return DrawOperation { CopyBitsOp { Point { u.copy_bits.src_pos.x, u.copy_bits.src_pos.y } } };
     case QXL_DRAW_BLACKNESS:
@@ -351,9 +392,16 @@ Result<DrawOperation> QxlCommandParser::operation(const QXLDrawable& drawable)
         return DrawOperation { WhitenessOp { TRY(mask(u.whiteness.mask)) } };
     case QXL_DRAW_INVERS:
         return DrawOperation { InversOp { TRY(mask(u.invers.mask)) } };
-    case QXL_DRAW_ROP3:
-        return DrawOperation { Rop3Op { TRY(image(u.rop3.src_bitmap)), TRY(rect(u.rop3.src_area)), TRY(brush(u.rop3.brush)), u.rop3.rop3,
-            TRY(scale_mode(u.rop3.scale_mode)), TRY(mask(u.rop3.mask)) } };
+    case QXL_DRAW_ROP3: {
+        Rop3Op op;
+        op.source = TRY(image(u.rop3.src_bitmap));
+        op.source_area = TRY(rect(u.rop3.src_area));
+        op.brush = TRY(brush(u.rop3.brush));
+        op.rop3 = u.rop3.rop3;
+        op.scale_mode = TRY(scale_mode(u.rop3.scale_mode));
+        op.mask = TRY(mask(u.rop3.mask));
+        return DrawOperation { std::move(op) };
+    }
     case QXL_DRAW_STROKE:
         return DrawOperation { TRY(stroke(u.stroke)) };
     case QXL_DRAW_TEXT:
@@ -373,7 +421,7 @@ Result<std::optional<DrawCommand>> QxlCommandParser::parse_drawable(std::span<co
     command.mm_time = drawable.mm_time;
     if (drawable.self_bitmap)
         command.self_bitmap_area = TRY(rect(drawable.self_bitmap_area));
-    for (size_t i = 0; i < std::size(drawable.surfaces_dest); ++i) {
+    for (size_t i = 0; i < surface_dependencies; ++i) {
         if (drawable.surfaces_dest[i] == no_surface)
             continue;
         uint32_t id = TRY(surface_id(uint32_t(drawable.surfaces_dest[i])));

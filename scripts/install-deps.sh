@@ -10,7 +10,8 @@ build_packages=(meson ninja-build g++ pkg-config python3 libpixman-1-dev libsdl2
 # Debian's kernel and busybox.
 # The interop suite points Debian's SPICE clients at spicebox (spicy-screenshot; remote-viewer and spicy under
 # Xvfb, whose screen xwd from x11-apps captures).
-test_packages=(linux-image-amd64 busybox-static cpio spice-client-gtk virt-viewer xvfb xauth x11-apps)
+# The fuzz targets (scripts/fuzz.sh) need clang with its libFuzzer and sanitizer runtimes.
+test_packages=(linux-image-amd64 busybox-static cpio spice-client-gtk virt-viewer xvfb xauth x11-apps clang libclang-rt-14-dev)
 
 packages=("${build_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then

@@ -30,13 +30,41 @@ run_suite() {
     f=$(sed -E 's/.*\| *([0-9]+) failed.*/\1/' <<<"$summary")
     passed=$((passed + p))
     failed=$((failed + f))
-    [[ $suite_status -ne 0 ]] && status=1
+    if [[ $suite_status -ne 0 ]]; then
+        status=1
+        # A crash or a leak report after the summary counts as one failure.
+        if [[ $f -eq 0 ]]; then
+            echo "$name: exit $suite_status after its summary" >&2
+            failed=$((failed + 1))
+        fi
+    fi
 }
 
 run_suite unit build/tests/unit/unit-tests
 run_suite integration build/tests/integration/integration-tests --spicebox=build/vmm/spicebox --linux-guest=build/linux-guest \
     --guest-images=build/guest-drivers
 run_suite interop build/tests/interop/interop-tests --spicebox=build/vmm/spicebox
+
+# The unit and integration suites again, built with ASan and UBSan: any report, leaks included, fails.
+if [[ ! -f build-asan/build.ninja ]]; then
+    meson setup build-asan -Db_sanitize=address,undefined >/dev/null || exit 1
+fi
+ninja -C build-asan tests/unit/unit-tests tests/integration/integration-tests vmm/spicebox >&2 || exit 1
+export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+run_suite unit-asan build-asan/tests/unit/unit-tests
+run_suite integration-asan build-asan/tests/integration/integration-tests --spicebox=build-asan/vmm/spicebox \
+    --linux-guest=build/linux-guest --guest-images=build-asan/guest-drivers
+
+# Every fuzz target for a bounded time, one test each (scripts/fuzz.sh runs them longer).
+echo "== fuzz" >&2
+fuzz_summary=$(scripts/fuzz.sh 20 | tail -1)
+if [[ $fuzz_summary =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    passed=$((passed + BASH_REMATCH[1]))
+    failed=$((failed + BASH_REMATCH[2]))
+else
+    echo "fuzz: no summary" >&2
+    failed=$((failed + 1))
+fi
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 && $status -eq 0 ]]

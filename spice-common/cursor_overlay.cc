@@ -14,6 +14,9 @@ template<typename... Handlers>
 struct Overloaded : Handlers... {
     using Handlers::operator()...;
 };
+// Aggregate deduction would make this implicit, but clang 14 does not implement it.
+template<typename... Handlers>
+Overloaded(Handlers...) -> Overloaded<Handlers...>;
 
 } // namespace
 

@@ -1,5 +1,6 @@
 #include "devices/fw_cfg.h"
 
+#include <algorithm>
 #include <array>
 #include <doctest/doctest.h>
 #include <string>
@@ -195,6 +196,23 @@ TEST_CASE("fw_cfg: DMA select and read copies the item, zero-fills past its end,
     m.put_descriptor(descriptor, 0, 4, buffer);
     m.run_dma(descriptor);
     CHECK(m.control_at(descriptor) == 0);
+}
+
+TEST_CASE("fw_cfg: a DMA read of a key without an item zero-fills the buffer")
+{
+    // Found by tests/fuzz/fw_cfg_fuzzer: this descriptor (select key 2, which holds no item, and read
+    // 0x2B0100 bytes to 0x23) passed memcpy a null source, undefined behaviour UBSan stops on.
+    const uint8_t fuzzed_descriptor[] = { 0x00, 0x02, 0x00, 0x0a, 0x00, 0x2b, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 0x23 };
+    Machine m;
+    constexpr uint64_t descriptor = 0x11000, buffer = 0x12000;
+    std::copy(std::begin(fuzzed_descriptor), std::end(fuzzed_descriptor), m.at(descriptor));
+    m.run_dma(descriptor);
+    CHECK(m.control_at(descriptor) == FwCfg::dma_error); // 0x23 is outside guest memory
+
+    m.put_descriptor(descriptor, 0x00020000 | FwCfg::dma_select | FwCfg::dma_read, 4, buffer);
+    m.run_dma(descriptor);
+    CHECK(m.control_at(descriptor) == 0);
+    CHECK(std::vector<uint8_t>(m.at(buffer), m.at(buffer) + 5) == std::vector<uint8_t> { 0, 0, 0, 0, 0xAA });
 }
 
 TEST_CASE("fw_cfg: a DMA read may cross from one RAM region into the next")
