@@ -10,6 +10,7 @@
 #include "vmm/linux_loader.h"
 #include "vmm/machine.h"
 #include "vmm/mp_table.h"
+#include "vmm/screen_watch.h"
 #include "vmm/serial_console.h"
 #include "vmm/spice_service.h"
 
@@ -19,7 +20,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
-#include <regex>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
@@ -36,7 +36,6 @@ enum ExitStatus {
 };
 
 constexpr const char* kDefaultGuest = "demo";
-constexpr auto kScreenPollInterval = std::chrono::milliseconds(75);
 constexpr uint64_t kMaxInputFileBytes = 1ull << 32;
 
 Result<std::vector<uint8_t>> read_file(const std::string& path, const char* what)
@@ -151,18 +150,6 @@ Result<void> save_screenshot(Machine& machine, const std::string& path)
     return {};
 }
 
-// The rows joined by newlines (none after the last), as --wait-screen matches them.
-std::string joined_rows(const std::vector<std::string>& rows)
-{
-    std::string text;
-    for (size_t i = 0; i < rows.size(); ++i) {
-        if (i > 0)
-            text += '\n';
-        text += rows[i];
-    }
-    return text;
-}
-
 // --screen-text: the text screen's rows as the run left them, one per line; an empty file in a graphics
 // mode.
 Result<void> save_screen_text(Machine& machine, const std::string& path)
@@ -179,45 +166,6 @@ Result<void> save_screen_text(Machine& machine, const std::string& path)
         return Error { "cannot write --screen-text file " + path + ": " + std::strerror(errno) };
     return {};
 }
-
-// --wait-screen: looks at the text screen every kScreenPollInterval from the event loop's thread and ends
-// the run once the rows, joined by newlines, match.
-class ScreenWatch {
-public:
-    ScreenWatch(Machine& machine, const std::string& pattern)
-        : m_machine(machine)
-        , m_pattern(pattern, std::regex::ECMAScript)
-    {
-    }
-
-    Result<void> start() { return arm(); }
-    bool matched() const { return m_matched; }
-
-private:
-    Result<void> arm()
-    {
-        TRY(m_machine.event_loop().add_timer(kScreenPollInterval, [this] { poll(); }));
-        return {};
-    }
-
-    void poll()
-    {
-        auto rows = m_machine.screen_text();
-        if (rows) {
-            if (std::regex_search(joined_rows(*rows), m_pattern)) {
-                m_matched = true;
-                m_machine.request_stop({ RunOutcome::Reason::ScreenMatched, 0, "" });
-                return;
-            }
-        }
-        if (auto armed = arm(); !armed)
-            m_machine.request_stop({ RunOutcome::Reason::Failure, 1, "--wait-screen: " + armed.error().message });
-    }
-
-    Machine& m_machine;
-    std::regex m_pattern;
-    std::atomic<bool> m_matched { false };
-};
 
 // `awaited` names the --wait-* option the run waited for (nullptr when none).
 int exit_status(const RunOutcome& outcome, const char* awaited, bool matched)
