@@ -22,8 +22,9 @@ Result<std::unique_ptr<VirtualDisplay>> VirtualDisplay::start(uint32_t width, ui
     if (pipe2(number_pipe, O_CLOEXEC) < 0)
         return Error { "cannot make a pipe for Xvfb's display number" };
     auto screen = std::to_string(width) + "x" + std::to_string(height) + "x24";
-    // Xvfb writes the display number it took to fd 3 once it accepts connections.
-    auto server = std::make_unique<ChildProcess>(std::vector<std::string> { kXvfb, "-displayfd", "3", "-screen", "0", screen, "-nolisten", "tcp" },
+    // Xvfb writes the display number it took to fd 3 once it accepts connections. -noreset: by default an X
+    // server resets when its last client leaves, and a viewer reopened right then cannot open the display.
+    auto server = std::make_unique<ChildProcess>(std::vector<std::string> { kXvfb, "-displayfd", "3", "-noreset", "-screen", "0", screen, "-nolisten", "tcp" },
         ChildOptions { .environment = {}, .fd3 = number_pipe[1] });
     close(number_pipe[1]);
     std::string number;
