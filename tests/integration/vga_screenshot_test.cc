@@ -4,8 +4,8 @@
 // device model's code. On a mismatch the expected image is written next to the actual one.
 #include "guest-drivers/patterns/vbe_pattern.h"
 #include "guest-drivers/patterns/vga_text_pattern.h"
-#include "spice-common/png_writer.h"
 #include "tests/integration/run_process.h"
+#include "tests/support/picture_match.h"
 #include "tests/support/png_reader.h"
 
 #include <algorithm>
@@ -77,41 +77,6 @@ Framebuffer expected_vbe_screen()
     return screen;
 }
 
-std::string hex(uint32_t value)
-{
-    char text[16];
-    std::snprintf(text, sizeof text, "0x%06x", value);
-    return text;
-}
-
-// Empty when the images match; otherwise what differs, after writing the expected image as
-// `actual_path`.expected.png for a look side by side.
-std::string compare_images(const Framebuffer& actual, const Framebuffer& expected, const std::string& actual_path)
-{
-    std::string difference;
-    if (actual.width != expected.width || actual.height != expected.height) {
-        difference = "the screenshot is " + std::to_string(actual.width) + "x" + std::to_string(actual.height) + ", not "
-            + std::to_string(expected.width) + "x" + std::to_string(expected.height);
-    } else {
-        size_t count = 0;
-        size_t first = 0;
-        for (size_t i = 0; i < expected.pixels.size(); ++i) {
-            if (actual.pixels[i] != expected.pixels[i] && count++ == 0)
-                first = i;
-        }
-        if (count == 0)
-            return "";
-        unsigned x = unsigned(first % expected.width);
-        unsigned y = unsigned(first / expected.width);
-        difference = std::to_string(count) + " pixels differ; the first at (" + std::to_string(x) + ", " + std::to_string(y)
-            + ") is " + hex(actual.pixels[first]) + ", expected " + hex(expected.pixels[first]);
-    }
-    auto expected_path = actual_path + ".expected.png";
-    auto written = write_png(expected, expected_path);
-    difference += written ? "; compare " + actual_path + " with " + expected_path : "; " + written.error().message;
-    return difference;
-}
-
 // Boots `guest` with --screenshot (and `vga_arguments`), then compares the PNG with `expected`. The
 // PNG is removed when it matches and kept for inspection when it does not.
 void check_screenshot(const std::string& guest, const std::vector<std::string>& vga_arguments, const std::string& ready,
@@ -130,7 +95,7 @@ void check_screenshot(const std::string& guest, const std::vector<std::string>& 
 
     auto actual = read_png(path);
     REQUIRE_MESSAGE(actual.ok(), actual.error().message);
-    auto difference = compare_images(*actual, expected, path);
+    auto difference = screenshot_difference(*actual, expected, path);
     CHECK_MESSAGE(difference.empty(), difference);
     if (difference.empty())
         std::remove(path.c_str());

@@ -6,7 +6,7 @@
 #include "base/result.h"
 #include "spice-common/framebuffer.h"
 #include "tests/interop/child_process.h"
-#include "tests/interop/picture_match.h"
+#include "tests/support/picture_match.h"
 #include "tests/interop/virtual_display.h"
 
 #include <chrono>

@@ -3,7 +3,7 @@
 // screen, pixel for pixel. Also: passwords, unix sockets, two clients at once, reconnects, a port in use.
 #include "tests/integration/run_process.h"
 #include "tests/interop/child_process.h"
-#include "tests/interop/picture_match.h"
+#include "tests/support/picture_match.h"
 #include "tests/interop/spicebox_process.h"
 #include "tests/support/png_reader.h"
 #include "tests/support/ppm_reader.h"

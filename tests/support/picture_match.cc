@@ -1,6 +1,9 @@
-#include "tests/interop/picture_match.h"
+#include "tests/support/picture_match.h"
+
+#include "spice-common/png_writer.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 namespace spicebox::test {
@@ -21,13 +24,31 @@ bool matches_at(const Framebuffer& whole, const Framebuffer& part, uint32_t x, u
 std::string picture_difference(const Framebuffer& actual, const Framebuffer& expected)
 {
     if (actual.width != expected.width || actual.height != expected.height) {
-        return "the client's picture is " + std::to_string(actual.width) + "x" + std::to_string(actual.height) + ", the server's "
+        return "the picture is " + std::to_string(actual.width) + "x" + std::to_string(actual.height) + ", expected "
             + std::to_string(expected.width) + "x" + std::to_string(expected.height);
     }
     size_t count = 0;
-    for (size_t i = 0; i < expected.pixels.size(); ++i)
-        count += actual.pixels[i] != expected.pixels[i];
-    return count == 0 ? "" : std::to_string(count) + " pixels differ";
+    size_t first = 0;
+    for (size_t i = 0; i < expected.pixels.size(); ++i) {
+        if (actual.pixels[i] != expected.pixels[i] && count++ == 0)
+            first = i;
+    }
+    if (count == 0)
+        return "";
+    char pixels[64];
+    std::snprintf(pixels, sizeof pixels, "is 0x%06x, expected 0x%06x", actual.pixels[first], expected.pixels[first]);
+    return std::to_string(count) + " pixels differ; the first at (" + std::to_string(first % expected.width) + ", "
+        + std::to_string(first / expected.width) + ") " + pixels;
+}
+
+std::string screenshot_difference(const Framebuffer& actual, const Framebuffer& expected, const std::string& actual_path)
+{
+    auto difference = picture_difference(actual, expected);
+    if (difference.empty())
+        return difference;
+    auto expected_path = actual_path + ".expected.png";
+    auto written = write_png(expected, expected_path);
+    return difference + (written ? "; compare " + actual_path + " with " + expected_path : "; " + written.error().message);
 }
 
 std::optional<PicturePosition> find_picture(const Framebuffer& whole, const Framebuffer& part)
