@@ -68,11 +68,8 @@ bool Painter::submit(Ring ring, void* command, uint32_t type)
 
 QXLDrawable* Painter::begin_drawable(uint32_t surface, uint8_t type, const QXLRect& bbox, Clip clip)
 {
-    auto* drawable = static_cast<QXLDrawable*>(allocate(sizeof(QXLDrawable)));
+    auto* drawable = start_command<QXLDrawable>(CommandKind::Drawable);
     if (!drawable)
-        return nullptr;
-    *drawable = QXLDrawable {};
-    if (!begin(drawable, CommandKind::Drawable))
         return nullptr;
     drawable->surface_id = surface;
     drawable->effect = QXL_EFFECT_OPAQUE;
@@ -218,11 +215,8 @@ bool Painter::copy_bits(uint32_t surface, const QXLRect& destination, int32_t so
 
 bool Painter::create_surface(uint32_t id, uint32_t width, uint32_t height, int32_t stride, uint32_t format, QXLPHYSICAL data)
 {
-    auto* command = static_cast<QXLSurfaceCmd*>(allocate(sizeof(QXLSurfaceCmd)));
+    auto* command = start_command<QXLSurfaceCmd>(CommandKind::Surface);
     if (!command)
-        return false;
-    *command = QXLSurfaceCmd {};
-    if (!begin(command, CommandKind::Surface))
         return false;
     command->surface_id = id;
     command->type = QXL_SURFACE_CMD_CREATE;
@@ -236,11 +230,8 @@ bool Painter::create_surface(uint32_t id, uint32_t width, uint32_t height, int32
 
 bool Painter::destroy_surface(uint32_t id)
 {
-    auto* command = static_cast<QXLSurfaceCmd*>(allocate(sizeof(QXLSurfaceCmd)));
+    auto* command = start_command<QXLSurfaceCmd>(CommandKind::Surface);
     if (!command)
-        return false;
-    *command = QXLSurfaceCmd {};
-    if (!begin(command, CommandKind::Surface))
         return false;
     command->surface_id = id;
     command->type = QXL_SURFACE_CMD_DESTROY;
@@ -249,11 +240,8 @@ bool Painter::destroy_surface(uint32_t id)
 
 bool Painter::cursor_set(int16_t x, int16_t y, const uint32_t* argb, uint16_t width, uint16_t height, uint16_t hot_x, uint16_t hot_y)
 {
-    auto* command = static_cast<QXLCursorCmd*>(allocate(sizeof(QXLCursorCmd)));
+    auto* command = start_command<QXLCursorCmd>(CommandKind::Cursor);
     if (!command)
-        return false;
-    *command = QXLCursorCmd {};
-    if (!begin(command, CommandKind::Cursor))
         return false;
     uint32_t bytes = uint32_t(width) * height * 4;
     auto* shape = static_cast<QXLCursor*>(allocate(sizeof(QXLCursor) + bytes));
@@ -282,11 +270,8 @@ bool Painter::cursor_set(int16_t x, int16_t y, const uint32_t* argb, uint16_t wi
 
 bool Painter::cursor_move(int16_t x, int16_t y)
 {
-    auto* command = static_cast<QXLCursorCmd*>(allocate(sizeof(QXLCursorCmd)));
+    auto* command = start_command<QXLCursorCmd>(CommandKind::Cursor);
     if (!command)
-        return false;
-    *command = QXLCursorCmd {};
-    if (!begin(command, CommandKind::Cursor))
         return false;
     command->type = QXL_CURSOR_MOVE;
     command->u.position.x = x;
@@ -296,11 +281,8 @@ bool Painter::cursor_move(int16_t x, int16_t y)
 
 bool Painter::cursor_hide()
 {
-    auto* command = static_cast<QXLCursorCmd*>(allocate(sizeof(QXLCursorCmd)));
+    auto* command = start_command<QXLCursorCmd>(CommandKind::Cursor);
     if (!command)
-        return false;
-    *command = QXLCursorCmd {};
-    if (!begin(command, CommandKind::Cursor))
         return false;
     command->type = QXL_CURSOR_HIDE;
     return submit(Ring::Cursor, command, QXL_CMD_CURSOR);

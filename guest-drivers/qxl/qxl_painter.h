@@ -66,6 +66,16 @@ public:
 private:
     QXLDrawable* begin_drawable(uint32_t surface, uint8_t type, const QXLRect& bbox, Clip);
     bool begin(void* command, CommandKind);
+    // A zeroed command of type T from the heap with a release id of `kind`; null when either ran out.
+    template<typename T>
+    T* start_command(CommandKind kind)
+    {
+        auto* command = static_cast<T*>(allocate(sizeof(T)));
+        if (!command)
+            return nullptr;
+        *command = T {};
+        return begin(command, kind) ? command : nullptr;
+    }
     bool submit(Ring, void* command, uint32_t type);
     bool reclaim();
     QXLPHYSICAL write_image(void* command, const Bitmap&);
