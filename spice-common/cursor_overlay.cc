@@ -1,5 +1,5 @@
 #include "spice-common/cursor_overlay.h"
-
+#include "spice-common/overloaded.h"
 #include "spice-common/pixman_handles.h"
 
 #include <algorithm>
@@ -7,18 +7,6 @@
 #include <vector>
 
 namespace spicebox {
-
-namespace {
-
-template<typename... Handlers>
-struct Overloaded : Handlers... {
-    using Handlers::operator()...;
-};
-// Aggregate deduction would make this implicit, but clang 14 does not implement it.
-template<typename... Handlers>
-Overloaded(Handlers...) -> Overloaded<Handlers...>;
-
-} // namespace
 
 void CursorOverlay::apply(const CursorCommand& command)
 {

@@ -2,6 +2,9 @@
 // target reads (see fuzz_programs.h), so the fuzzers start from the interesting states (a primary
 // surface with commands on the rings, a VBE mode, a text mode, a linked channel, a loadable kernel)
 // instead of having to discover them. Usage: make-fuzz-corpus DIR
+#include "spice-common/jpeg_codec.h"
+#include "spice-common/lz4_codec.h"
+#include "spice-common/lz_decoder.h"
 #include "tests/fuzz/fuzz_input.h"
 #include "tests/fuzz/fuzz_programs.h"
 
@@ -10,6 +13,7 @@
 #include <spice/qxl_dev.h>
 
 #include <elf.h>
+#include <zlib.h>
 
 #include <cstddef>
 #include <cstdio>
@@ -815,6 +819,155 @@ void wire_reader_seeds()
 
 } // namespace
 
+// ---- Image codecs -----------------------------------------------------------------------------------
+
+void put_be32(std::vector<uint8_t>& out, uint32_t value)
+{
+    for (int shift = 24; shift >= 0; shift -= 8)
+        out.push_back(uint8_t(value >> shift));
+}
+
+// An LZ or GLZ literal run: ctrl = count - 1, then the units' bytes.
+void lz_literals(std::vector<uint8_t>& out, std::initializer_list<std::vector<uint8_t>> units)
+{
+    out.push_back(uint8_t(units.size() - 1));
+    for (const auto& unit : units)
+        out.insert(out.end(), unit.begin(), unit.end());
+}
+
+std::vector<uint8_t> lz_header(spicebox::LzImageType type, uint32_t width, uint32_t height, uint32_t stride)
+{
+    std::vector<uint8_t> out;
+    for (uint32_t word : { spicebox::lz_magic, spicebox::lz_version, uint32_t(type), width, height, stride, 1u })
+        put_be32(out, word);
+    return out;
+}
+
+std::vector<uint8_t> glz_header(spicebox::LzImageType type, uint32_t width, uint32_t height, uint64_t id, uint32_t win_head_dist)
+{
+    std::vector<uint8_t> out;
+    put_be32(out, spicebox::lz_magic);
+    put_be32(out, spicebox::lz_version);
+    out.push_back(uint8_t(uint32_t(type) | 1u << 4));
+    for (uint32_t word : { width, height, width * 4, uint32_t(id >> 32), uint32_t(id), win_head_dist })
+        put_be32(out, word);
+    return out;
+}
+
+spicebox::Bitmap gradient(spicebox::BitmapFormat format, uint32_t bytes_per_pixel)
+{
+    spicebox::Bitmap bitmap;
+    bitmap.format = format;
+    bitmap.width = 24;
+    bitmap.height = 16;
+    bitmap.stride = bitmap.width * bytes_per_pixel;
+    bitmap.pixels.resize(size_t(bitmap.stride) * bitmap.height);
+    for (size_t i = 0; i < bitmap.pixels.size(); ++i)
+        bitmap.pixels[i] = uint8_t(i % bitmap.stride * 5 + i / bitmap.stride * 9);
+    return bitmap;
+}
+
+// QUIC words are written most significant bit first and stored little-endian.
+class QuicBits {
+public:
+    explicit QuicBits(uint32_t type, uint32_t width, uint32_t height)
+    {
+        for (uint32_t word : { 0x43495551u, 0u, type, width, height })
+            put(word, 32);
+    }
+    QuicBits& put(uint32_t value, unsigned bits)
+    {
+        for (unsigned i = bits; i-- > 0;) {
+            m_word = m_word << 1 | ((value >> i) & 1);
+            if (++m_bits == 32) {
+                FuzzProgram word;
+                word.u32(m_word);
+                m_bytes.insert(m_bytes.end(), word.data().begin(), word.data().end());
+                m_word = 0;
+                m_bits = 0;
+            }
+        }
+        return *this;
+    }
+    std::vector<uint8_t> finish()
+    {
+        put(0, 32 - m_bits);
+        put(0, 32);
+        return m_bytes;
+    }
+
+private:
+    std::vector<uint8_t> m_bytes;
+    uint32_t m_word { 0 };
+    unsigned m_bits { 0 };
+};
+
+void codec_seeds()
+{
+    using spicebox::BitmapFormat;
+    using spicebox::LzImageType;
+    struct Lz4Case {
+        BitmapFormat format;
+        uint32_t bytes_per_pixel;
+    };
+    for (auto [format, bytes_per_pixel] : { Lz4Case { BitmapFormat::Xrgb8888, 4 }, Lz4Case { BitmapFormat::Rgb888, 3 },
+             Lz4Case { BitmapFormat::Rgb555, 2 }, Lz4Case { BitmapFormat::Argb8888, 4 } }) {
+        auto bitmap = gradient(format, bytes_per_pixel);
+        FuzzProgram program;
+        program.u16(uint16_t(bitmap.width)).u16(uint16_t(bitmap.height)).bytes(spicebox::encode_lz4_image(bitmap).value());
+        write_seed("lz4_decoder", "format-" + std::to_string(int(format)), program.data());
+    }
+    for (int quality : { 10, 85 })
+        write_seed("jpeg_decoder", "quality-" + std::to_string(quality), spicebox::encode_jpeg(gradient(BitmapFormat::Xrgb8888, 4), quality).value());
+
+    // QUIC: a black pixel with the initial code (7: flag bit + 7 bits), then pixels with code 0 (unary).
+    write_seed("quic_decoder", "rgb32-row", QuicBits(4, 2, 1).put(0x80, 8).put(0x80, 8).put(0x80, 8).put(1, 3).put(1, 2).put(1, 1).finish());
+    write_seed("quic_decoder", "rgb32-column", QuicBits(4, 1, 2).put(0x80, 8).put(0x80, 8).put(0x80, 8).put(1, 7).put(1, 1).put(237, 26).finish());
+    write_seed("quic_decoder", "rgb16", QuicBits(2, 1, 1).put(0x11, 5).put(0x10, 5).put(0x14, 5).finish());
+    write_seed("quic_decoder", "rgba", QuicBits(5, 2, 1).put(0x80, 8).put(0x80, 8).put(0x80, 8).put(1, 3).put(1, 2).put(1, 1).put(0x7f, 8).put(0x7e, 8).finish());
+
+    // LZ: literals, a match one row back, a run (ctrl = (length - bias + 1) << 5 | distance high bits).
+    auto rgb32 = lz_header(LzImageType::Rgb32, 3, 2, 12);
+    lz_literals(rgb32, { { 1, 2, 3 }, { 4, 5, 6 }, { 7, 8, 9 } });
+    rgb32.insert(rgb32.end(), { 3 << 5, 2 });
+    auto without_palette = [](const std::vector<uint8_t>& stream) {
+        FuzzProgram program;
+        program.u8(0).bytes(stream);
+        return program.data();
+    };
+    write_seed("lz_decoder", "rgb32", without_palette(rgb32));
+    auto plt8 = lz_header(LzImageType::Plt8, 8, 1, 8);
+    lz_literals(plt8, { { 1 }, { 2 } });
+    plt8.insert(plt8.end(), { 4 << 5, 1 });
+    FuzzProgram palette;
+    palette.u8(3).u32(0x000000).u32(0xff0000).u32(0x00ff00).bytes(plt8);
+    write_seed("lz_decoder", "plt8", palette.data());
+    auto rgba = lz_header(LzImageType::Rgba, 4, 1, 16);
+    lz_literals(rgba, { { 1, 2, 3 }, { 4, 5, 6 }, { 7, 8, 9 }, { 10, 11, 12 } });
+    lz_literals(rgba, { { 0xff } });
+    rgba.insert(rgba.end(), { 1 << 5, 0 });
+    write_seed("lz_decoder", "rgba", without_palette(rgba));
+
+    // GLZ: image 0, then image 1 copying it (a match with image distance 1), alone and zlib-wrapped.
+    auto first = glz_header(LzImageType::Rgb32, 4, 1, 0, 0);
+    lz_literals(first, { { 1, 2, 3 }, { 4, 5, 6 }, { 7, 8, 9 }, { 10, 11, 12 } });
+    auto second = glz_header(LzImageType::Rgb32, 4, 1, 1, 1);
+    second.insert(second.end(), { 4 << 5, 0, 1 });
+    FuzzProgram glz;
+    glz.u32(1 << 20);
+    for (const auto* image : { &first, &second })
+        glz.u8(0).u16(uint16_t(image->size())).bytes(*image);
+    write_seed("glz_decoder", "two-images", glz.data());
+    std::vector<uint8_t> deflated(compressBound(uLong(first.size())));
+    uLongf deflated_size = deflated.size();
+    compress(deflated.data(), &deflated_size, first.data(), uLong(first.size()));
+    FuzzProgram zlib_image;
+    zlib_image.u32(uint32_t(first.size())).u32(uint32_t(deflated_size)).bytes({ deflated.data(), deflated_size });
+    FuzzProgram zlib_glz;
+    zlib_glz.u32(1 << 20).u8(1).u16(uint16_t(zlib_image.data().size())).bytes(zlib_image.data());
+    write_seed("glz_decoder", "zlib", zlib_glz.data());
+}
+
 int main(int argc, char** argv)
 {
     if (argc != 2) {
@@ -830,5 +983,6 @@ int main(int argc, char** argv)
     fw_cfg_seeds();
     kernel_loader_seeds();
     wire_reader_seeds();
+    codec_seeds();
     return 0;
 }
