@@ -1,4 +1,5 @@
-// The default guest: greets on the serial console from ring 3 and passes.
+// The default guest: greets on the serial console from ring 3, says how it was booted and how much
+// RAM its memory map lists, and passes.
 // Command-line options exercise the rest of the console and power paths for the integration tests:
 //   hello.echo=N     read N bytes from COM1, interrupt-driven (8259 IRQ 4), and print them back
 //   hello.exit=reset end the run through the i8042 reset line instead of the debug-exit port
@@ -72,7 +73,20 @@ int guest_main(const BootInfo& boot)
     if (ring != 3)
         return int(ExitStatus::Failed);
 
-    StringView command_line = boot.boot_params.command_line();
+    if (boot.protocol == BootProtocol::Pvh && !boot.start_info.valid()) {
+        printf("hello: the PVH start info at 0x%lx has no magic\n", boot.start_info.address());
+        return int(ExitStatus::Failed);
+    }
+    uint64_t ram = 0;
+    for (size_t i = 0; i < boot.memory_map_count(); ++i) {
+        E820Entry entry = boot.memory_map_entry(i);
+        if (entry.type == uint32_t(E820Type::Ram))
+            ram += entry.size;
+    }
+    printf("hello: booted by %s, %lu KiB of RAM in the memory map\n",
+        boot.protocol == BootProtocol::Pvh ? "PVH" : "the Linux 64-bit boot protocol", ram >> 10);
+
+    StringView command_line = boot.command_line();
     if (auto echo_count = find_parameter(command_line, "hello.echo"); echo_count.found) {
         uint64_t count = 0;
         if (!parse_unsigned(echo_count.value, 10, count))

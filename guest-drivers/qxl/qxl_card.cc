@@ -17,9 +17,8 @@ constexpr unsigned rom_bar_index = 2;
 constexpr unsigned io_bar_index = 3;
 constexpr uint64_t four_gib = uint64_t(1) << 32;
 
-// vmm/mp_table.h: INTx lines of bus 0 reach IOAPIC pins 16 + (slot + pin) % 8.
-constexpr unsigned pci_intx_first_gsi = 16;
-constexpr unsigned pci_intx_gsi_count = 8;
+// The IOAPIC's input pins (both spicebox's and QEMU's have 24).
+constexpr unsigned ioapic_pins = 24;
 
 constexpr unsigned max_chain_length = 1 << 16;
 
@@ -118,12 +117,7 @@ const QXLMode* Card::modes(uint32_t& count) const
     return reinterpret_cast<const QXLMode*>(base + sizeof(uint32_t));
 }
 
-unsigned Card::gsi() const
-{
-    unsigned pin = (pci::read32(m_function, pci::reg::interrupt) >> 8) & 0xFF;
-    unsigned index = pin == 0 ? 0 : pin - 1;
-    return pci_intx_first_gsi + (m_function.device + index) % pci_intx_gsi_count;
-}
+unsigned Card::gsi() const { return pci::read32(m_function, pci::reg::interrupt) & 0xFF; }
 
 QXLPHYSICAL Card::physical(uint8_t slot, uint64_t offset) const { return physical(slot, rom().slot_generation, offset); }
 
@@ -143,6 +137,11 @@ void Card::out(unsigned port, uint8_t value)
 
 void Card::use_interrupts(uint8_t vector, uint8_t timer_vector, uint32_t mask)
 {
+    if (gsi() >= ioapic_pins) {
+        printf("%s: qxl: interrupt line %u is no IOAPIC pin; polling instead\n", m_name, gsi());
+        use_polling();
+        return;
+    }
     m_interrupts = true;
     m_vector = vector;
     m_timer_vector = timer_vector;

@@ -79,7 +79,9 @@ public:
     QXLRam& ram() const { return *m_ram; }
     uint8_t* ram_bar() const { return reinterpret_cast<uint8_t*>(m_bars.ram); }
     uint8_t* vram_bar() const { return reinterpret_cast<uint8_t*>(m_bars.vram); }
-    // The GSI the card's INTA# reaches (vmm/mp_table.h `pci_intx_gsi`).
+    // The GSI the card's INTA# reaches: its Interrupt Line register, where spicebox puts the IOAPIC
+    // pin of its MP table routing, and SeaBIOS on QEMU's PIIX the ISA IRQ its PIRQ router drives
+    // (the same IOAPIC pin there).
     unsigned gsi() const;
 
     // A QXLPHYSICAL in `slot` with the ROM's current generation and id/generation bit widths.

@@ -1,4 +1,5 @@
-// What the VMM handed the guest: the Linux zero page (boot_params) whose address arrived in RSI,
+// What the VMM handed the guest: the Linux zero page (boot_params) whose address arrived in RSI
+// (spicebox), or the hvm_start_info whose address arrived in EBX at the PVH entry (QEMU -kernel),
 // and the CPU state the runtime recorded at its entry point before changing anything.
 #pragma once
 
@@ -27,6 +28,24 @@ constexpr size_t e820_max_entries = 128;
 constexpr uint32_t header_magic = 0x53726448; // "HdrS"
 }
 
+// Offsets in Xen's struct hvm_start_info (public/arch-x86/hvm/start_info.h), version 1, and in its
+// memory map entries (struct hvm_memmap_table_entry).
+namespace hvm_start_info {
+constexpr size_t magic = 0x00;
+constexpr size_t version = 0x04;
+constexpr size_t cmdline_paddr = 0x18;
+constexpr size_t memmap_paddr = 0x28;
+constexpr size_t memmap_entries = 0x30;
+constexpr size_t memmap_entry_size = 24;
+constexpr uint32_t magic_value = 0x336EC578; // "xEn3"
+constexpr uint32_t first_version_with_memmap = 1;
+}
+
+enum class BootProtocol : uint32_t {
+    Linux64 = 0, // the 64-bit entry, RSI = the zero page
+    Pvh = 1,     // the PVH entry, EBX = hvm_start_info
+};
+
 enum class E820Type : uint32_t {
     Ram = 1,
     Reserved = 2,
@@ -40,7 +59,19 @@ struct E820Entry {
     uint64_t end() const { return address + size; }
 };
 
-// Read-only accessors over the zero page; every read copies bytes, so no alignment is assumed.
+// Copies a value out of guest memory byte by byte, so no alignment is assumed.
+template<typename T>
+T read_unaligned(uint64_t address)
+{
+    T value;
+    __builtin_memcpy(&value, reinterpret_cast<const uint8_t*>(address), sizeof(T));
+    return value;
+}
+
+// A NUL-terminated string at `address`, cut at `limit` bytes; empty when the address is zero.
+StringView c_string_at(uint64_t address, size_t limit);
+
+// Read-only accessors over the zero page.
 class BootParams {
 public:
     // Command lines longer than this are cut when read (Linux's own limit is 2048 bytes).
@@ -66,12 +97,29 @@ public:
 
 private:
     template<typename T>
-    T read(size_t offset) const
-    {
-        T value;
-        __builtin_memcpy(&value, reinterpret_cast<const uint8_t*>(m_address) + offset, sizeof(T));
-        return value;
-    }
+    T read(size_t offset) const { return read_unaligned<T>(m_address + offset); }
+
+    uint64_t m_address;
+};
+
+// Read-only accessors over a PVH hvm_start_info: the command line and the memory map as E820 entries.
+class HvmStartInfo {
+public:
+    // As many map entries as a zero page holds; the rest are not read.
+    static constexpr size_t max_memory_map_entries = zero_page::e820_max_entries;
+
+    explicit HvmStartInfo(uint64_t address) : m_address(address) { }
+
+    uint64_t address() const { return m_address; }
+    bool valid() const { return read<uint32_t>(hvm_start_info::magic) == hvm_start_info::magic_value; }
+
+    StringView command_line() const;
+    size_t memory_map_count() const;
+    E820Entry memory_map_entry(size_t index) const;
+
+private:
+    template<typename T>
+    T read(size_t offset) const { return read_unaligned<T>(m_address + offset); }
 
     uint64_t m_address;
 };
@@ -92,9 +140,26 @@ struct ImageExtent {
 };
 
 struct BootInfo {
+    BootProtocol protocol;
+    // The hand-off structure's address read through the protocol's layout: boot_params is valid
+    // for Linux64, start_info for Pvh.
     BootParams boot_params;
+    HvmStartInfo start_info;
     EntryState entry;
     ImageExtent image;
+
+    StringView command_line() const
+    {
+        return protocol == BootProtocol::Pvh ? start_info.command_line() : boot_params.command_line();
+    }
+    size_t memory_map_count() const
+    {
+        return protocol == BootProtocol::Pvh ? start_info.memory_map_count() : boot_params.e820_count();
+    }
+    E820Entry memory_map_entry(size_t index) const
+    {
+        return protocol == BootProtocol::Pvh ? start_info.memory_map_entry(index) : boot_params.e820_entry(index);
+    }
 };
 
 }

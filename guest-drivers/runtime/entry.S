@@ -1,7 +1,8 @@
-// Ring 0 of the runtime: the VMM's 64-bit entry, the descriptor tables, the page tables and the
-// interrupt stubs. Ring 0 runs emulated at about a million instructions per second on PVM hosts,
-// so every table is built by the assembler and the linker (see guest.ld), and the entry path is a
-// few dozen instructions: record the hand-off state, load our GDT, TSS, IDT and CR3, iretq to ring 3.
+// Ring 0 of the runtime: the entry points (the Linux 64-bit boot protocol's, and PVH's 32-bit one),
+// the descriptor tables, the page tables and the interrupt stubs. Ring 0 runs emulated at about a
+// million instructions per second on PVM hosts, so every table is built by the assembler and the
+// linker (see guest.ld), and the entry path is a few dozen instructions: record the hand-off state,
+// load our GDT, TSS, IDT and CR3, iretq to ring 3.
 
 #define KERNEL_CS 0x08
 #define USER_DS (0x18 | 3)
@@ -9,6 +10,19 @@
 #define TSS_SELECTOR 0x28
 
 #define MSR_EFER 0xC0000080
+#define EFER_LME 0x100
+#define CR0_PG 0x80000000
+#define CR4_PAE 0x20
+// The 8259 data ports, and the mask that silences all their lines.
+#define PIC_MASTER_DATA 0x21
+#define PIC_SLAVE_DATA 0xA1
+#define PIC_MASK_ALL 0xFF
+
+// runtime_boot_protocol's values (runtime/boot_info.h's BootProtocol).
+#define BOOT_PROTOCOL_PVH 1
+// Xen's public elfnote.h: the 32-bit physical entry that makes an ELF bootable by PVH loaders
+// (QEMU's -kernel among them).
+#define XEN_ELFNOTE_PHYS32_ENTRY 18
 // Ring 3 runs with IOPL 3 and interrupts on (PVM forces IF on in ring 3 anyway, so it is the same
 // everywhere); bit 1 is always set.
 #define USER_RFLAGS 0x3202
@@ -48,11 +62,27 @@ kernel_info:
 kernel_info_end:
     .fill (0x200 - 0x110) / 2, 2, 0x0B0F
 
+// The PVH note. QEMU reads the entry as a pointer-sized value, so it is a .quad (Linux's is too).
+    .section .note.pvh, "a", @note
+    .balign 4
+    .long pvh_note_name_end - pvh_note_name
+    .long pvh_note_desc_end - pvh_note_desc
+    .long XEN_ELFNOTE_PHYS32_ENTRY
+pvh_note_name:
+    .asciz "Xen"
+pvh_note_name_end:
+    .balign 4
+pvh_note_desc:
+    .quad pvh_start
+pvh_note_desc_end:
+    .balign 4
+
     .section .text.entry, "ax"
     .code64
     .globl _start
 _start:
-    // The runtime_user_start() arguments: boot_params, entry address, CS, CR0, CR4, EFER.
+    // The runtime_user_start() arguments: the zero page (or, from pvh_start, hvm_start_info), entry
+    // address, CS, CR0, CR4, EFER.
     mov %rsi, %rdi
     lea _start(%rip), %rsi
     mov %cr0, %r10
@@ -65,6 +95,12 @@ _start:
     xor %edx, %edx
     mov %cs, %dx
     mov %r10, %rcx
+
+    // The 8259s stay masked until a driver programs them: SeaBIOS leaves its timer and keyboard lines
+    // open on vectors 8 and 9, and an uninitialised pair sends IRQ n on vector n; ours are exceptions.
+    mov $PIC_MASK_ALL, %al
+    out %al, $PIC_MASTER_DATA
+    out %al, $PIC_SLAVE_DATA
 
     lea kernel_stack_top(%rip), %rsp
     lgdt gdt_pointer(%rip)
@@ -83,6 +119,31 @@ _start:
     lea runtime_user_start(%rip), %rax
     push %rax
     iretq
+
+// The PVH entry: 32-bit protected mode, paging off, interrupts off, EBX the hvm_start_info. Turn
+// on long mode with the same page tables and GDT, then continue as the 64-bit entry does with the
+// start info where the zero page would be.
+    .code32
+pvh_start:
+    mov %ebx, %esi
+    lgdt gdt_pointer
+    mov %cr4, %eax
+    or $CR4_PAE, %eax
+    mov %eax, %cr4
+    mov $pml4, %eax
+    mov %eax, %cr3
+    mov $MSR_EFER, %ecx
+    rdmsr
+    or $EFER_LME, %eax
+    wrmsr
+    mov %cr0, %eax
+    or $CR0_PG, %eax
+    mov %eax, %cr0
+    ljmp $KERNEL_CS, $pvh_start64
+    .code64
+pvh_start64:
+    movl $BOOT_PROTOCOL_PVH, runtime_boot_protocol(%rip)
+    jmp _start
 
 // Every gate enters here with the vector and an error code (real or 0) pushed by its stub.
 interrupt_common:
@@ -129,6 +190,13 @@ vector_stubs:
     .org vector_stubs + VECTOR_COUNT * VECTOR_STUB_SIZE
 
     .data
+    // Which protocol entered the runtime: 0 (the Linux 64-bit boot protocol) unless pvh_start ran.
+    // In .data, not .bss, because ring 3 clears .bss after ring 0 wrote this.
+    .balign 4
+    .globl runtime_boot_protocol
+runtime_boot_protocol:
+    .long 0
+
     .balign 16
 gdt:
     .quad 0

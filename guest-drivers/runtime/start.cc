@@ -1,5 +1,5 @@
 // Ring 3's first code: entry.S irets here with the values it recorded at the VMM's entry point in
-// the argument registers.
+// the argument registers (the zero page's or hvm_start_info's address first).
 #include "runtime/runtime.h"
 
 extern "C" {
@@ -9,8 +9,9 @@ extern uint8_t __bss_start[];
 extern uint8_t __bss_end[];
 extern void (*__init_array_start[])();
 extern void (*__init_array_end[])();
+extern uint32_t runtime_boot_protocol;
 
-[[noreturn]] void runtime_user_start(uint64_t boot_params, uint64_t entry_address, uint64_t code_selector,
+[[noreturn]] void runtime_user_start(uint64_t handoff, uint64_t entry_address, uint64_t code_selector,
     uint64_t cr0, uint64_t cr4, uint64_t efer);
 }
 
@@ -24,7 +25,7 @@ uintptr_t address_of(const void* symbol) { return reinterpret_cast<uintptr_t>(sy
 
 }
 
-void runtime_user_start(uint64_t boot_params, uint64_t entry_address, uint64_t code_selector, uint64_t cr0,
+void runtime_user_start(uint64_t handoff, uint64_t entry_address, uint64_t code_selector, uint64_t cr0,
     uint64_t cr4, uint64_t efer)
 {
     using namespace spicebox::guest;
@@ -36,14 +37,16 @@ void runtime_user_start(uint64_t boot_params, uint64_t entry_address, uint64_t c
         __init_array_start[i]();
 
     BootInfo boot {
-        BootParams(boot_params),
+        BootProtocol(runtime_boot_protocol),
+        BootParams(handoff),
+        HvmStartInfo(handoff),
         EntryState { entry_address, uint16_t(code_selector), cr0, cr4, efer },
         ImageExtent { address_of(__image_start), address_of(__image_end) },
     };
     int status = guest_main(boot);
     // `linger` keeps the guest, and what it left on the screen, alive after its main returns, for
     // viewers that look from outside (SPICE clients); the VMM's --timeout or a signal ends the run.
-    if (find_parameter(boot.boot_params.command_line(), "linger").found) {
+    if (find_parameter(boot.command_line(), "linger").found) {
         uint64_t seen = 0;
         for (;;)
             seen = halt_until_interrupt(seen);
