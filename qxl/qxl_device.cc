@@ -225,8 +225,13 @@ bool QxlDevice::handle_port(uint64_t port, uint8_t value)
     case QXL_IO_DESTROY_PRIMARY_ASYNC:
         if (value != 0)
             guest_bug("DESTROY_PRIMARY with argument " + std::to_string(value));
-        else
-            destroy_primary();
+        else {
+            // Commands already on the ring were meant for this primary (spice-server flushes them
+            // first too): left there, they would find no surface 0 once the next one is pending.
+            drain(QxlRing::Command, max_commands_per_pass);
+            if (!m_guest_bug)
+                destroy_primary();
+        }
         break;
     case QXL_IO_DESTROY_SURFACE_WAIT:
     case QXL_IO_DESTROY_SURFACE_ASYNC:

@@ -24,6 +24,12 @@ void CanvasSink::draw(DrawCommand command)
     m_canvas.draw(command);
 }
 
+void CanvasSink::render(const DrawCommand& command)
+{
+    std::lock_guard lock(m_mutex);
+    m_canvas.draw(command);
+}
+
 void CanvasSink::cursor(CursorCommand command)
 {
     std::lock_guard lock(m_mutex);
@@ -58,6 +64,12 @@ Result<void> CanvasSink::screenshot(Framebuffer& framebuffer, bool with_cursor) 
     if (with_cursor)
         m_cursor.compose(framebuffer);
     return {};
+}
+
+Result<void> CanvasSink::read_surface(uint32_t surface_id, Framebuffer& framebuffer) const
+{
+    std::lock_guard lock(m_mutex);
+    return m_canvas.read_surface(surface_id, framebuffer);
 }
 
 CursorOverlay CanvasSink::cursor_state() const

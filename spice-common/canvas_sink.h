@@ -19,6 +19,8 @@ public:
     void create_surface(const SurfaceCreate&) override;
     void destroy_surface(uint32_t surface_id) override;
     void draw(DrawCommand) override;
+    // As draw, for a caller that keeps the command (to send it on).
+    void render(const DrawCommand&);
     void cursor(CursorCommand) override;
     void monitors_config(MonitorsConfig) override;
     // Draws are already in the surface's memory; only surfaces the canvas had to render into a
@@ -28,6 +30,8 @@ public:
     bool has_primary() const;
     // The primary surface as 0x00RRGGBB, with the cursor over it when `with_cursor` and visible.
     Result<void> screenshot(Framebuffer&, bool with_cursor) const;
+    // Any surface's pixels as 0x00RRGGBB.
+    Result<void> read_surface(uint32_t surface_id, Framebuffer&) const;
     CursorOverlay cursor_state() const;
     MonitorsConfig monitors() const;
 

@@ -117,9 +117,9 @@ struct Bitmap {
     uint32_t width { 0 };
     uint32_t height { 0 };
     uint32_t stride { 0 };
-    std::vector<uint8_t> pixels;
+    std::vector<uint8_t> pixels {};
     // Palettised formats: exactly 2^bpp entries, 0x00RRGGBB; entries the guest did not give are 0.
-    std::vector<uint32_t> palette;
+    std::vector<uint32_t> palette {};
     uint64_t palette_id { 0 }; // the guest's `unique` for the palette, for a client-side cache
 };
 
@@ -131,7 +131,7 @@ struct SurfaceImage {
 struct Image {
     uint64_t id { 0 };        // the guest's image id (a hash when `cacheable`)
     bool cacheable { false }; // the guest allows clients to cache it under `id`
-    std::variant<Bitmap, SurfaceImage> source;
+    std::variant<Bitmap, SurfaceImage> source {};
 };
 
 // ---- Drawing --------------------------------------------------------------------------------
@@ -141,16 +141,16 @@ struct SolidBrush {
 };
 
 struct PatternBrush {
-    Image pattern;
-    Point origin;
+    Image pattern {};
+    Point origin {};
 };
 
 using Brush = std::variant<std::monostate, SolidBrush, PatternBrush>;
 
 struct Mask {
     bool inverted { false };
-    Point position;
-    Image bitmap; // a 1-bit bitmap
+    Point position {};
+    Image bitmap {}; // a 1-bit bitmap
 };
 
 enum class ScaleMode : uint8_t {
@@ -160,42 +160,42 @@ enum class ScaleMode : uint8_t {
 
 // `rop_descriptor` fields hold SpiceRopd bits (SPICE_ROPD_*); drivers use SPICE_ROPD_OP_PUT.
 struct FillOp {
-    Brush brush;
+    Brush brush {};
     uint16_t rop_descriptor { SPICE_ROPD_OP_PUT };
-    std::optional<Mask> mask;
+    std::optional<Mask> mask {};
 };
 
 struct OpaqueOp {
-    Image source;
-    Rect source_area;
-    Brush brush;
+    Image source {};
+    Rect source_area {};
+    Brush brush {};
     uint16_t rop_descriptor { SPICE_ROPD_OP_PUT };
     ScaleMode scale_mode { ScaleMode::Nearest };
-    std::optional<Mask> mask;
+    std::optional<Mask> mask {};
 };
 
 // COPY paints `source_area` of the source into the bounding box (scaled when sizes differ).
 struct CopyOp {
-    Image source;
-    Rect source_area;
+    Image source {};
+    Rect source_area {};
     uint16_t rop_descriptor { SPICE_ROPD_OP_PUT };
     ScaleMode scale_mode { ScaleMode::Nearest };
-    std::optional<Mask> mask;
+    std::optional<Mask> mask {};
 };
 
 // Like COPY, but the rop descriptor combines source and destination.
 struct BlendOp {
-    Image source;
-    Rect source_area;
+    Image source {};
+    Rect source_area {};
     uint16_t rop_descriptor { SPICE_ROPD_OP_PUT };
     ScaleMode scale_mode { ScaleMode::Nearest };
-    std::optional<Mask> mask;
+    std::optional<Mask> mask {};
 };
 
 // COPY that leaves destination pixels alone where the source equals `transparent_color`.
 struct TransparentOp {
-    Image source;
-    Rect source_area;
+    Image source {};
+    Rect source_area {};
     uint32_t transparent_color { 0 };
     uint32_t true_color { 0 };
 };
@@ -203,35 +203,35 @@ struct TransparentOp {
 struct AlphaBlendOp {
     uint8_t alpha_flags { 0 }; // SPICE_ALPHA_FLAGS_*
     uint8_t alpha { 255 };     // applied on top of the source's own alpha
-    Image source;
-    Rect source_area;
+    Image source {};
+    Rect source_area {};
 };
 
 // Moves the bounding-box-sized area whose top-left is `source_position` on the same surface to
 // the bounding box; the areas may overlap.
 struct CopyBitsOp {
-    Point source_position;
+    Point source_position {};
 };
 
 struct BlacknessOp {
-    std::optional<Mask> mask;
+    std::optional<Mask> mask {};
 };
 
 struct WhitenessOp {
-    std::optional<Mask> mask;
+    std::optional<Mask> mask {};
 };
 
 struct InversOp {
-    std::optional<Mask> mask;
+    std::optional<Mask> mask {};
 };
 
 struct Rop3Op {
-    Image source;
-    Rect source_area;
-    Brush brush;
+    Image source {};
+    Rect source_area {};
+    Brush brush {};
     uint8_t rop3 { 0 };
     ScaleMode scale_mode { ScaleMode::Nearest };
-    std::optional<Mask> mask;
+    std::optional<Mask> mask {};
 };
 
 // 28.4 fixed point, as QXLFIXED.
@@ -239,32 +239,32 @@ using Fixed28_4 = int32_t;
 
 struct PathSegment {
     uint32_t flags { 0 }; // SPICE_PATH_* (begin, end, close, bezier)
-    std::vector<std::array<Fixed28_4, 2>> points;
+    std::vector<std::array<Fixed28_4, 2>> points {};
 };
 
 struct StrokeOp {
-    std::vector<PathSegment> path;
+    std::vector<PathSegment> path {};
     uint8_t line_flags { 0 }; // SPICE_LINE_FLAGS_*
-    std::vector<Fixed28_4> style; // dash pattern when line_flags has SPICE_LINE_FLAGS_STYLED
-    Brush brush;
+    std::vector<Fixed28_4> style {}; // dash pattern when line_flags has SPICE_LINE_FLAGS_STYLED
+    Brush brush {};
     uint16_t fore_mode { 0 };
     uint16_t back_mode { 0 };
 };
 
 struct Glyph {
-    Point render_position;
-    Point origin;
+    Point render_position {};
+    Point origin {};
     uint16_t width { 0 };
     uint16_t height { 0 };
-    std::vector<uint8_t> data; // rows of ceil(width * bpp / 8) bytes, bpp from the string's flags
+    std::vector<uint8_t> data {}; // rows of ceil(width * bpp / 8) bytes, bpp from the string's flags
 };
 
 struct TextOp {
     uint16_t string_flags { 0 }; // SPICE_STRING_FLAGS_RASTER_A1/A4/A8
-    std::vector<Glyph> glyphs;
-    Rect back_area;
-    Brush fore_brush;
-    Brush back_brush;
+    std::vector<Glyph> glyphs {};
+    Rect back_area {};
+    Brush fore_brush {};
+    Brush back_brush {};
     uint16_t fore_mode { 0 };
     uint16_t back_mode { 0 };
 };
@@ -275,19 +275,19 @@ using DrawOperation = std::variant<FillOp, OpaqueOp, CopyOp, BlendOp, Transparen
 // A surface this drawing reads (its pending drawing must be rendered first).
 struct SurfaceDependency {
     uint32_t surface_id { 0 };
-    Rect area;
+    Rect area {};
 };
 
 struct DrawCommand {
     uint32_t surface_id { 0 };
-    Rect bbox;
+    Rect bbox {};
     // The drawing is restricted to the union of these rectangles; nullopt: to the bounding box.
-    std::optional<std::vector<Rect>> clip;
+    std::optional<std::vector<Rect>> clip {};
     uint8_t effect { 0 }; // QXLEffectType: a hint for the server's drawable tree
     uint32_t mm_time { 0 };
-    std::optional<Rect> self_bitmap_area; // the guest asked to keep the area's old contents
-    std::vector<SurfaceDependency> dependencies;
-    DrawOperation operation;
+    std::optional<Rect> self_bitmap_area {}; // the guest asked to keep the area's old contents
+    std::vector<SurfaceDependency> dependencies {};
+    DrawOperation operation {};
 };
 
 // ---- Cursor ---------------------------------------------------------------------------------
@@ -309,17 +309,17 @@ struct CursorShape {
     uint16_t height { 0 };
     uint16_t hot_spot_x { 0 };
     uint16_t hot_spot_y { 0 };
-    std::vector<uint8_t> data;
+    std::vector<uint8_t> data {};
 };
 
 struct CursorSet {
-    Point position;
+    Point position {};
     bool visible { true };
-    CursorShape shape;
+    CursorShape shape {};
 };
 
 struct CursorMove {
-    Point position;
+    Point position {};
 };
 
 struct CursorHide { };
@@ -346,7 +346,7 @@ struct MonitorHead {
 
 struct MonitorsConfig {
     uint16_t max_allowed { 0 }; // 0: the driver gives no limit
-    std::vector<MonitorHead> heads;
+    std::vector<MonitorHead> heads {};
 };
 
 } // namespace spicebox

@@ -4,6 +4,7 @@
 
 #include <spice/enums.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace spicebox {
@@ -39,6 +40,43 @@ void marshal_surface_create(WireWriter& writer, uint32_t surface_id, uint32_t wi
     writer.put_u32(height);
     writer.put_u32(SPICE_SURFACE_FMT_32_xRGB);
     writer.put_u32(SPICE_SURFACE_FLAGS_PRIMARY);
+}
+
+void marshal_surface_create(WireWriter& writer, const SurfaceInfo& surface)
+{
+    writer.put_u32(surface.id);
+    writer.put_u32(surface.width);
+    writer.put_u32(surface.height);
+    writer.put_u32(uint32_t(surface.format));
+    writer.put_u32(surface.primary ? SPICE_SURFACE_FLAGS_PRIMARY : 0);
+}
+
+void marshal_inval_list(WireWriter& writer, std::span<const uint64_t> pixmap_ids)
+{
+    auto count = std::min(pixmap_ids.size(), kMaxInvalListIds);
+    writer.put_u16(uint16_t(count));
+    for (size_t i = 0; i < count; ++i) {
+        writer.put_u8(SPICE_RES_TYPE_PIXMAP);
+        writer.put_u64(pixmap_ids[i]);
+    }
+}
+
+void marshal_monitors_config(WireWriter& writer, const MonitorsConfig& config)
+{
+    auto count = std::min(config.heads.size(), kMaxMonitorHeads);
+    writer.put_u16(uint16_t(count));
+    // spice-gtk clamps to [1, 256]; a driver that gave no limit allows what it configured.
+    writer.put_u16(uint16_t(std::max<size_t>(config.max_allowed ? config.max_allowed : count, 1)));
+    for (size_t i = 0; i < count; ++i) {
+        auto& head = config.heads[i];
+        writer.put_u32(head.id);
+        writer.put_u32(head.surface_id);
+        writer.put_u32(head.width);
+        writer.put_u32(head.height);
+        writer.put_u32(head.x);
+        writer.put_u32(head.y);
+        writer.put_u32(head.flags);
+    }
 }
 
 void marshal_surface_destroy(WireWriter& writer, uint32_t surface_id) { writer.put_u32(surface_id); }

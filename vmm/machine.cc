@@ -14,6 +14,7 @@
 #include "qxl/qxl_display_worker.h"
 #include "qxl/qxl_vga_card.h"
 #include "spice-common/canvas_sink.h"
+#include "spice-server/command_stream.h"
 #include "vga/std_vga.h"
 #include "vmm/boot_cpu.h"
 #include "vmm/firmware_config.h"
@@ -190,7 +191,10 @@ Result<void> Machine::create_display()
 Result<void> Machine::create_qxl_card()
 {
     m_display_sink = std::make_unique<CanvasSink>();
-    auto device = TRY(QxlDevice::create(m_config.qxl, *m_display_sink, m_config.vga_bios));
+    m_command_stream = TRY(CommandStream::create(*m_display_sink));
+    m_cursor_stream = TRY(CursorStream::create());
+    m_command_stream->forward_cursor(*m_cursor_stream);
+    auto device = TRY(QxlDevice::create(m_config.qxl, *m_command_stream, m_config.vga_bios));
     m_qxl = TRY(QxlVgaCard::create(device, [sink = m_display_sink.get()](Framebuffer& out) { return sink->screenshot(out, false); }));
     TRY(m_pci->add_device(kDisplaySlot, device));
     unsigned gsi = pci_intx_gsi(kDisplaySlot, kIntxPinA);
@@ -267,6 +271,7 @@ Result<void> Machine::create_vcpus()
         auto vcpu = TRY(KvmVcpu::create(m_kvm, *m_vm, id));
         TRY(vcpu.set_cpuid(m_kvm.supported_cpuid(), m_config.cpus));
         TRY(vcpu.set_lapic_lint());
+        vcpu.set_register_port(vmmouse::port);
         m_vcpus.push_back(std::make_unique<KvmVcpu>(std::move(vcpu)));
     }
     return {};
@@ -394,6 +399,20 @@ InputSink& Machine::input_sink() { return *m_ps2_input; }
 
 void Machine::port_read(uint16_t port, std::span<uint8_t> data) { m_port_bus.read(port, data); }
 void Machine::port_write(uint16_t port, std::span<const uint8_t> data) { m_port_bus.write(port, data); }
+
+void Machine::register_port_read(uint16_t, kvm_regs& regs)
+{
+    BackdoorRegisters backdoor { uint32_t(regs.rax), uint32_t(regs.rbx), uint32_t(regs.rcx), uint32_t(regs.rdx),
+        uint32_t(regs.rsi), uint32_t(regs.rdi) };
+    m_ps2_input->vmmouse().backdoor(backdoor);
+    // 32-bit results, zero-extended as a 32-bit register write in long mode leaves them.
+    regs.rax = backdoor.eax;
+    regs.rbx = backdoor.ebx;
+    regs.rcx = backdoor.ecx;
+    regs.rdx = backdoor.edx;
+    regs.rsi = backdoor.esi;
+    regs.rdi = backdoor.edi;
+}
 void Machine::mmio_read(uint64_t address, std::span<uint8_t> data) { m_mmio_bus.read(address, data); }
 void Machine::mmio_write(uint64_t address, std::span<const uint8_t> data) { m_mmio_bus.write(address, data); }
 

@@ -30,6 +30,8 @@
 namespace spicebox {
 
 class CanvasSink;
+class CommandStream;
+class CursorStream;
 class CmosRtc;
 class DebugExit;
 class FirmwareDebugConsole;
@@ -123,6 +125,10 @@ public:
 
     // The keyboard and mouse (PS/2, through the i8042) as host input drives them. Any thread.
     InputSink& input_sink();
+    // The QXL card's draw commands as the SPICE server takes them (null without a QXL card).
+    CommandStream* display_commands() { return m_command_stream.get(); }
+    // The QXL card's cursor commands, for the SPICE server's cursor channel (null without the card).
+    CursorStream* cursor_commands() { return m_cursor_stream.get(); }
 
 private:
     explicit Machine(const KvmSystem&, MachineConfig);
@@ -143,6 +149,7 @@ private:
     // |VcpuExitHandler|
     void port_read(uint16_t port, std::span<uint8_t> data) override;
     void port_write(uint16_t port, std::span<const uint8_t> data) override;
+    void register_port_read(uint16_t port, kvm_regs& regs) override;
     void mmio_read(uint64_t address, std::span<uint8_t> data) override;
     void mmio_write(uint64_t address, std::span<const uint8_t> data) override;
     void guest_reset(const std::string& why) override;
@@ -155,6 +162,9 @@ private:
     std::vector<std::span<uint8_t>> m_ram;
     // Before the buses and the PCI host bridge, which hold the QXL device that draws into it.
     std::unique_ptr<CanvasSink> m_display_sink;
+    // Between the device and the canvas: renders each command, then passes it on to the SPICE server.
+    std::unique_ptr<CursorStream> m_cursor_stream;
+    std::unique_ptr<CommandStream> m_command_stream;
     IoBus m_port_bus { "port I/O", 0xFF };
     IoBus m_mmio_bus { "MMIO", 0x00 };
     std::unique_ptr<EventLoop> m_event_loop;

@@ -47,15 +47,25 @@ public:
     // Reads password-file, listens, and registers with the machine's event loop. `has_display` false
     // (--vga none) offers no display channel.
     static Result<std::unique_ptr<SpiceService>> start(Machine&, const SpiceOptions&, bool has_display);
+    // A server without a listener, for the in-process window only (--display sdl without --spice).
+    static Result<std::unique_ptr<SpiceService>> start_in_process_only(Machine&, bool has_display);
 
     const std::string& uri() const { return m_server->uri(); }
+    // The ticket a client must present; nullopt when ticketing is off.
+    const std::optional<std::string>& password() const { return m_password; }
+    // A connection to the server from inside the process: one end of a socketpair, whose other end the
+    // server takes on its loop's thread and serves like an accepted client. Any thread.
+    Result<int> connect_in_process();
 
 private:
     explicit SpiceService(Machine&);
+    static Result<std::unique_ptr<SpiceService>> create(Machine&, SpiceServerConfig, bool has_display);
 
+    EventLoop& m_event_loop;
     EventLoopServerLoop m_loop;
     MachineScreen m_screen;
     std::unique_ptr<SpiceServer> m_server;
+    std::optional<std::string> m_password;
 };
 
 // The password in a password file: its bytes up to a final line break.

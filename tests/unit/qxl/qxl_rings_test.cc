@@ -360,3 +360,20 @@ TEST_CASE("qxl rings: cursor set, move and hide come from the cursor ring")
     CHECK(std::holds_alternative<CursorHide>(guest.sink.cursors[2]));
     CHECK(+ram.cursor_ring.notify_on_prod == +ram.cursor_ring.prod + 1);
 }
+
+TEST_CASE("qxl rings: DESTROY_PRIMARY first runs the commands already on the ring, which draw on that primary")
+{
+    NativeGuest guest;
+    auto pixels = pattern(4 * 4 * 4);
+    QXLPHYSICAL image = guest.put_bitmap(SPICE_BITMAP_FMT_32BIT, QXL_BITMAP_TOP_DOWN, 4, 4, 16, pixels);
+    guest.push_draw(guest.put_copy(1, image, { .top = 0, .left = 0, .bottom = 4, .right = 4 }));
+    guest.push_draw(guest.put_copy(2, image, { .top = 8, .left = 8, .bottom = 12, .right = 12 }));
+
+    // The worker has not run: the guest destroys the primary (Linux's modeset) right after pushing.
+    guest.out(QXL_IO_DESTROY_PRIMARY_ASYNC);
+    CHECK(guest.sink.draws.size() == 2);
+    CHECK(guest.sink.destroyed == std::vector<uint32_t> { 0 });
+    CHECK(!guest.error_state());
+    CHECK(!guest.device->process_rings());
+    CHECK(guest.sink.draws.size() == 2);
+}
