@@ -49,16 +49,6 @@ void marshal_agent_token(WireWriter& writer, uint32_t tokens) { writer.put_u32(t
 
 void marshal_inputs_init(WireWriter& writer, uint16_t keyboard_modifiers) { writer.put_u16(keyboard_modifiers); }
 
-void marshal_cursor_init_none(WireWriter& writer)
-{
-    writer.put<int16_t>(0); // position.x
-    writer.put<int16_t>(0); // position.y
-    writer.put_u16(0);      // trail_length
-    writer.put_u16(0);      // trail_frequency
-    writer.put_u8(0);       // visible
-    writer.put_u16(SPICE_CURSOR_FLAGS_NONE);
-}
-
 Result<uint32_t> parse_u32_body(std::span<const uint8_t> body, const char* what)
 {
     WireReader reader(body);
@@ -88,6 +78,17 @@ Result<MouseMotion> parse_mouse_motion(std::span<const uint8_t> body)
     motion.dy = TRY(reader.read<int32_t>("MOUSE_MOTION"));
     motion.buttons_state = TRY(reader.read<uint16_t>("MOUSE_MOTION"));
     return motion;
+}
+
+Result<MousePosition> parse_mouse_position(std::span<const uint8_t> body)
+{
+    WireReader reader(body);
+    MousePosition position {};
+    position.x = TRY(reader.read<uint32_t>("MOUSE_POSITION"));
+    position.y = TRY(reader.read<uint32_t>("MOUSE_POSITION"));
+    position.buttons_state = TRY(reader.read<uint16_t>("MOUSE_POSITION"));
+    position.display_id = TRY(reader.read<uint8_t>("MOUSE_POSITION"));
+    return position;
 }
 
 Result<MouseButtonEvent> parse_mouse_button(std::span<const uint8_t> body)

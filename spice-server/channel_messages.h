@@ -35,8 +35,6 @@ void marshal_channels_list(WireWriter&, std::span<const ChannelAddress>);
 void marshal_mouse_mode(WireWriter&, uint16_t supported_modes, uint16_t current_mode);
 void marshal_agent_token(WireWriter&, uint32_t tokens);
 void marshal_inputs_init(WireWriter&, uint16_t keyboard_modifiers);
-// Cursor INIT with no cursor shape: position (0,0), no trail, not visible, Cursor flags NONE.
-void marshal_cursor_init_none(WireWriter&);
 
 // Client -> server.
 struct Pong {
@@ -48,6 +46,12 @@ struct MouseMotion {
     int32_t dy;
     uint16_t buttons_state;
 };
+struct MousePosition {
+    uint32_t x;
+    uint32_t y;
+    uint16_t buttons_state;
+    uint8_t display_id;
+};
 struct MouseButtonEvent {
     uint8_t button;
     uint16_t buttons_state;
@@ -56,6 +60,7 @@ Result<uint32_t> parse_u32_body(std::span<const uint8_t> body, const char* what)
 Result<uint16_t> parse_u16_body(std::span<const uint8_t> body, const char* what);
 Result<Pong> parse_pong(std::span<const uint8_t> body);
 Result<MouseMotion> parse_mouse_motion(std::span<const uint8_t> body);
+Result<MousePosition> parse_mouse_position(std::span<const uint8_t> body);
 Result<MouseButtonEvent> parse_mouse_button(std::span<const uint8_t> body);
 
 } // namespace spicebox

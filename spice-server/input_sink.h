@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 namespace spicebox {
 
@@ -14,6 +15,9 @@ constexpr uint32_t middle = 1 << 1;
 constexpr uint32_t right = 1 << 2;
 }
 
+// Absolute positions run from 0 to this over the guest's screen, on both axes.
+constexpr uint32_t absolute_pointer_max = 0xFFFF;
+
 class InputSink {
 public:
     virtual ~InputSink() = default;
@@ -23,6 +27,14 @@ public:
     // Relative motion (x right, y down) with the buttons held after it; `wheel` is +1 per notch down,
     // -1 per notch up.
     virtual void pointer_motion(int32_t dx, int32_t dy, int32_t wheel, uint32_t buttons) = 0;
+    // An absolute position (0..absolute_pointer_max, x right, y down) with the buttons held, for client
+    // mouse mode; dropped while absolute_pointer() is false.
+    virtual void pointer_position(uint32_t x, uint32_t y, int32_t wheel, uint32_t buttons) = 0;
+    // Whether the guest's driver has an absolute pointing device in use now.
+    virtual bool absolute_pointer() const = 0;
+    // `changed` is called, from any thread, whenever absolute_pointer() changes; it replaces the previous
+    // listener, and once this returns the previous one is no longer running or called. Empty: none.
+    virtual void watch_absolute_pointer(std::function<void()> changed) = 0;
 };
 
 } // namespace spicebox

@@ -5,6 +5,8 @@
 #include <spice/enums.h>
 #include <spice/protocol.h>
 
+#include <algorithm>
+
 namespace spicebox {
 
 namespace {
@@ -30,10 +32,41 @@ std::optional<uint16_t> scancode_from_key_code(uint32_t code)
     return uint16_t(first & ~kBreakBit);
 }
 
-InputsChannelClient::InputsChannelClient(std::unique_ptr<SocketStream> stream, LinkRequest link, InputSink* sink)
+uint32_t absolute_coordinate(uint32_t pixel, uint32_t size)
+{
+    if (size <= 1)
+        return 0;
+    return uint32_t(uint64_t(std::min(pixel, size - 1)) * absolute_pointer_max / (size - 1));
+}
+
+InputsChannelClient::InputsChannelClient(std::unique_ptr<SocketStream> stream, LinkRequest link, InputSink* sink,
+    const MouseMode& mouse_mode, ScreenSize screen_size)
     : ChannelClient(std::move(stream), std::move(link), kInputsMaxMessageBytes)
     , m_sink(sink)
+    , m_mouse_mode(mouse_mode)
+    , m_screen_size(std::move(screen_size))
 {
+}
+
+void InputsChannelClient::position(const MousePosition& position)
+{
+    // spice-server's rule: positions count only in client mode, and only on the first display.
+    if (!m_sink || !m_mouse_mode.client() || position.display_id != 0)
+        return;
+    auto [width, height] = m_screen_size();
+    if (width == 0 || height == 0)
+        return;
+    m_absolute_x = absolute_coordinate(position.x, width);
+    m_absolute_y = absolute_coordinate(position.y, height);
+    m_sink->pointer_position(m_absolute_x, m_absolute_y, 0, position.buttons_state);
+}
+
+void InputsChannelClient::buttons(uint32_t buttons, int32_t wheel)
+{
+    if (m_mouse_mode.client())
+        m_sink->pointer_position(m_absolute_x, m_absolute_y, wheel, buttons);
+    else
+        m_sink->pointer_motion(0, 0, wheel, buttons);
 }
 
 Result<void> InputsChannelClient::start()
@@ -70,14 +103,14 @@ Result<void> InputsChannelClient::handle_message(uint16_t type, std::span<const 
         return {};
     case SPICE_MSGC_INPUTS_MOUSE_MOTION: {
         auto motion = TRY(parse_mouse_motion(body));
-        if (m_sink)
+        // Relative motion moves the guest's pointer in server mode only, as in spice-server.
+        if (m_sink && !m_mouse_mode.client())
             m_sink->pointer_motion(motion.dx, motion.dy, 0, motion.buttons_state);
         count_motion();
         return {};
     }
     case SPICE_MSGC_INPUTS_MOUSE_POSITION:
-        // Client mouse mode is not offered, but a position still counts toward the motion acks.
-        TRY(parse_mouse_motion(body));
+        position(TRY(parse_mouse_position(body)));
         count_motion();
         return {};
     case SPICE_MSGC_INPUTS_MOUSE_PRESS:
@@ -89,9 +122,9 @@ Result<void> InputsChannelClient::handle_message(uint16_t type, std::span<const 
         if (event.button == SPICE_MOUSE_BUTTON_UP || event.button == SPICE_MOUSE_BUTTON_DOWN) {
             // A wheel notch is a press and a release; the press moves the wheel.
             if (press)
-                m_sink->pointer_motion(0, 0, event.button == SPICE_MOUSE_BUTTON_UP ? -1 : 1, event.buttons_state);
+                buttons(event.buttons_state, event.button == SPICE_MOUSE_BUTTON_UP ? -1 : 1);
         } else {
-            m_sink->pointer_motion(0, 0, 0, event.buttons_state);
+            buttons(event.buttons_state, 0);
         }
         return {};
     }

@@ -6,19 +6,12 @@
 
 namespace spicebox {
 
-namespace {
-
-// Only server mode until the guest has an absolute pointing device.
-constexpr uint16_t kSupportedMouseModes = SPICE_MOUSE_MODE_SERVER;
-constexpr uint16_t kCurrentMouseMode = SPICE_MOUSE_MODE_SERVER;
-
-}
-
 MainChannelClient::MainChannelClient(std::unique_ptr<SocketStream> stream, LinkRequest link, uint32_t session_id,
-    std::vector<ChannelAddress> channels, std::chrono::steady_clock::time_point multimedia_epoch)
+    std::vector<ChannelAddress> channels, std::chrono::steady_clock::time_point multimedia_epoch, MouseMode& mouse_mode)
     : ChannelClient(std::move(stream), std::move(link), kMainMaxMessageBytes)
     , m_channels(std::move(channels))
     , m_multimedia_epoch(multimedia_epoch)
+    , m_mouse_mode(mouse_mode)
 {
     set_session_id(session_id);
 }
@@ -33,8 +26,8 @@ Result<void> MainChannelClient::start()
     MainInit init {
         .session_id = session_id(),
         .display_channels_hint = 1,
-        .supported_mouse_modes = kSupportedMouseModes,
-        .current_mouse_mode = kCurrentMouseMode,
+        .supported_mouse_modes = m_mouse_mode.supported(),
+        .current_mouse_mode = m_mouse_mode.current(),
         .agent_connected = 0,
         .agent_tokens = kAgentTokens,
         .multi_media_time = uint32_t(now_microseconds() / 1000),
@@ -56,17 +49,25 @@ void MainChannelClient::on_pong(const Pong& pong)
     }
 }
 
+void MainChannelClient::send_mouse_mode(uint16_t supported, uint16_t current)
+{
+    send(SPICE_MSG_MAIN_MOUSE_MODE, [&](WireWriter& writer) { marshal_mouse_mode(writer, supported, current); });
+}
+
 Result<void> MainChannelClient::handle_message(uint16_t type, std::span<const uint8_t> body)
 {
     switch (type) {
     case SPICE_MSGC_MAIN_ATTACH_CHANNELS:
+        m_attached_channels = true;
         send(SPICE_MSG_MAIN_CHANNELS_LIST, [&](WireWriter& writer) { marshal_channels_list(writer, m_channels); });
         return {};
     case SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST: {
         auto mode = TRY(parse_u16_body(body, "MOUSE_MODE_REQUEST"));
-        if (!(mode & kSupportedMouseModes))
-            LOG_INFO("spice", "main channel: mouse mode %u requested; only server mode is available", mode);
-        send(SPICE_MSG_MAIN_MOUSE_MODE, [](WireWriter& writer) { marshal_mouse_mode(writer, kSupportedMouseModes, kCurrentMouseMode); });
+        auto before = m_mouse_mode.current();
+        m_mouse_mode.request(mode);
+        // A change was announced to every client, this one included; otherwise this one is told the mode stays.
+        if (m_mouse_mode.current() == before)
+            send_mouse_mode(m_mouse_mode.supported(), m_mouse_mode.current());
         return {};
     }
     case SPICE_MSGC_MAIN_AGENT_START:

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "spice-server/channel_client.h"
+#include "spice-server/mouse_mode.h"
 
 #include <chrono>
 #include <optional>
@@ -20,9 +21,14 @@ constexpr uint32_t kAgentTokens = 10;
 class MainChannelClient final : public ChannelClient {
 public:
     MainChannelClient(std::unique_ptr<SocketStream>, LinkRequest, uint32_t session_id, std::vector<ChannelAddress> channels,
-        std::chrono::steady_clock::time_point multimedia_epoch);
+        std::chrono::steady_clock::time_point multimedia_epoch, MouseMode&);
 
     Result<void> start() override;
+    // Queues a MAIN_MOUSE_MODE (the server's mode changed); the caller pumps.
+    void send_mouse_mode(uint16_t supported, uint16_t current);
+    // The client sent ATTACH_CHANNELS: only then may its session's other channels link (real clients link
+    // them after the CHANNELS_LIST that answers it).
+    bool attached_channels() const { return m_attached_channels; }
     // The last measured round trip, once a PONG came back.
     std::optional<std::chrono::microseconds> round_trip() const { return m_round_trip; }
 
@@ -33,7 +39,9 @@ private:
 
     std::vector<ChannelAddress> m_channels;
     std::chrono::steady_clock::time_point m_multimedia_epoch;
+    MouseMode& m_mouse_mode;
     uint32_t m_ping_id { 0 };
+    bool m_attached_channels { false };
     std::optional<std::chrono::microseconds> m_round_trip;
 };
 

@@ -66,6 +66,7 @@ KvmVcpu::KvmVcpu(KvmVcpu&& other) noexcept
     , m_id(other.m_id)
     , m_run(std::exchange(other.m_run, nullptr))
     , m_run_size(other.m_run_size)
+    , m_register_port(other.m_register_port)
 {
 }
 
@@ -212,6 +213,24 @@ void KvmVcpu::run(VcpuExitHandler& handler)
     m_running = false;
 }
 
+// The `in` has not completed yet: KVM loads EAX from `data` when the vCPU next runs, so EAX goes there too.
+bool KvmVcpu::handle_register_port(VcpuExitHandler& handler, std::span<uint8_t> data)
+{
+    auto regs = this->regs();
+    if (!regs) {
+        handler.vcpu_failed(m_id, regs.error().message);
+        return false;
+    }
+    handler.register_port_read(m_run->io.port, *regs);
+    if (auto set = set_regs(*regs); !set) {
+        handler.vcpu_failed(m_id, set.error().message);
+        return false;
+    }
+    auto eax = uint32_t(regs->rax);
+    std::memcpy(data.data(), &eax, sizeof eax);
+    return true;
+}
+
 bool KvmVcpu::handle_exit(VcpuExitHandler& handler)
 {
     switch (m_run->exit_reason) {
@@ -224,6 +243,8 @@ bool KvmVcpu::handle_exit(VcpuExitHandler& handler)
         }
         // A `rep ins/outs` arrives as `count` accesses of `size` bytes each.
         uint8_t* data = reinterpret_cast<uint8_t*>(m_run) + io.data_offset;
+        if (io.port == m_register_port && io.direction == KVM_EXIT_IO_IN && io.size == sizeof(uint32_t) && io.count == 1)
+            return handle_register_port(handler, std::span<uint8_t>(data, sizeof(uint32_t)));
         for (uint32_t i = 0; i < io.count; ++i) {
             std::span<uint8_t> access(data + size_t(i) * io.size, io.size);
             if (io.direction == KVM_EXIT_IO_OUT)

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <pthread.h>
 #include <span>
 #include <string>
@@ -21,6 +22,10 @@ public:
     virtual ~VcpuExitHandler() = default;
     virtual void port_read(uint16_t port, std::span<uint8_t> data) = 0;
     virtual void port_write(uint16_t port, std::span<const uint8_t> data) = 0;
+    // A 32-bit `in` from the vCPU's register port (`KvmVcpu::set_register_port`): a call that passes its
+    // arguments and results in the general registers (the VMware backdoor). `regs` are the vCPU's, written
+    // back after the call; the `in` itself loads the returned EAX.
+    virtual void register_port_read(uint16_t port, kvm_regs& regs) = 0;
     virtual void mmio_read(uint64_t address, std::span<uint8_t> data) = 0;
     virtual void mmio_write(uint64_t address, std::span<const uint8_t> data) = 0;
     // The guest reset or shut the machine down (triple fault, KVM system event).
@@ -48,6 +53,10 @@ public:
     // LINT0 as ExtINT (the 8259 behind the LAPIC) and LINT1 as NMI, as on a PC.
     Result<void> set_lapic_lint();
 
+    // 32-bit `in`s from `port` go to VcpuExitHandler::register_port_read with the registers; other
+    // accesses to it, and every other port, take the plain path. Call before run().
+    void set_register_port(uint16_t port) { m_register_port = port; }
+
     // Runs until stop() is called or the guest ends the run; returns on the calling (vCPU) thread.
     void run(VcpuExitHandler&);
     // From any thread: make run() return as soon as possible.
@@ -56,11 +65,13 @@ public:
 private:
     KvmVcpu() = default;
     bool handle_exit(VcpuExitHandler&);
+    bool handle_register_port(VcpuExitHandler&, std::span<uint8_t> data);
 
     FileDescriptor m_fd;
     unsigned m_id { 0 };
     kvm_run* m_run { nullptr };
     size_t m_run_size { 0 };
+    std::optional<uint16_t> m_register_port;
     std::atomic<bool> m_stop { false };
     std::atomic<pthread_t> m_thread {};
     std::atomic<bool> m_running { false };

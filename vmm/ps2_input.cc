@@ -169,7 +169,28 @@ std::vector<uint8_t> mouse_packets(int32_t dx, int32_t dy, uint32_t buttons)
     return out;
 }
 
-Ps2Input::Ps2Input(std::shared_ptr<I8042> controller) : m_controller(std::move(controller)) { }
+uint32_t vmmouse_buttons(uint32_t buttons)
+{
+    uint32_t bits = 0;
+    if (buttons & mouse_button::left)
+        bits |= vmmouse::left_button;
+    if (buttons & mouse_button::right)
+        bits |= vmmouse::right_button;
+    if (buttons & mouse_button::middle)
+        bits |= vmmouse::middle_button;
+    return bits;
+}
+
+Ps2Input::Ps2Input(std::shared_ptr<I8042> controller)
+    : m_controller(std::move(controller))
+    , m_vmmouse([controller = m_controller] { controller->push_mouse_bytes(mouse_packets(0, 0, 0)); },
+          [this](bool) {
+              std::lock_guard lock(m_listener_mutex);
+              if (m_absolute_listener)
+                  m_absolute_listener();
+          })
+{
+}
 
 void Ps2Input::key_down(uint16_t scancode) { key(scancode, false); }
 
@@ -196,15 +217,35 @@ void Ps2Input::key(uint16_t scancode, bool release)
     m_controller->push_keyboard_bytes(bytes);
 }
 
-void Ps2Input::pointer_motion(int32_t dx, int32_t dy, int32_t, uint32_t buttons)
+void Ps2Input::pointer_motion(int32_t dx, int32_t dy, int32_t wheel, uint32_t buttons)
 {
     std::lock_guard lock(m_mutex);
-    // A wheel notch alone changes nothing a standard mouse reports.
     buttons &= mouse_button::left | mouse_button::middle | mouse_button::right;
+    // While the guest's driver uses the vmmouse it takes every PS/2 packet as a doorbell for its queue.
+    if (m_vmmouse.motion(dx, dy, wheel, vmmouse_buttons(buttons))) {
+        m_buttons = buttons;
+        return;
+    }
+    // A wheel notch alone changes nothing a standard mouse reports.
     if (dx == 0 && dy == 0 && buttons == m_buttons)
         return;
     m_buttons = buttons;
     m_controller->push_mouse_bytes(mouse_packets(dx, dy, buttons));
+}
+
+void Ps2Input::pointer_position(uint32_t x, uint32_t y, int32_t wheel, uint32_t buttons)
+{
+    // Both ranges are 0..0xFFFF.
+    static_assert(absolute_pointer_max == vmmouse::max_coordinate);
+    m_vmmouse.position(x, y, wheel, vmmouse_buttons(buttons));
+}
+
+bool Ps2Input::absolute_pointer() const { return m_vmmouse.absolute(); }
+
+void Ps2Input::watch_absolute_pointer(std::function<void()> changed)
+{
+    std::lock_guard lock(m_listener_mutex);
+    m_absolute_listener = std::move(changed);
 }
 
 } // namespace spicebox

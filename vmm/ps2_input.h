@@ -10,10 +10,14 @@
 // Mouse: relative motion and buttons as standard 3-byte packets (the mouse identifies as ID 0, so
 // packets carry no wheel and the wheel is ignored). The device itself drops input while the guest
 // has keyboard scanning or mouse reporting disabled.
+// Absolute pointer: the vmmouse backdoor (devices/vmmouse.h), once the guest's driver enabled it; each
+// event it queues is announced by an empty PS/2 mouse packet, as QEMU does. While the driver has it
+// enabled, relative motion goes through its queue too (the driver reads PS/2 packets only as doorbells).
 //
 // Threads: any (the event loop for SPICE); a mutex guards the held keys and buttons.
 #pragma once
 
+#include "devices/vmmouse.h"
 #include "spice-server/input_sink.h"
 
 #include <cstdint>
@@ -45,6 +49,9 @@ std::vector<uint8_t> keyboard_bytes(uint16_t scancode, bool release, uint8_t set
 std::vector<uint8_t> mouse_packets(int32_t dx, int32_t dy, uint32_t buttons);
 constexpr size_t max_packets_per_motion = 16;
 
+// InputSink's mouse_button bits as the vmmouse packet's button bits.
+uint32_t vmmouse_buttons(uint32_t buttons);
+
 class Ps2Input final : public InputSink {
 public:
     explicit Ps2Input(std::shared_ptr<I8042> controller);
@@ -52,11 +59,20 @@ public:
     void key_down(uint16_t scancode) override;
     void key_up(uint16_t scancode) override;
     void pointer_motion(int32_t dx, int32_t dy, int32_t wheel, uint32_t buttons) override;
+    void pointer_position(uint32_t x, uint32_t y, int32_t wheel, uint32_t buttons) override;
+    bool absolute_pointer() const override;
+    void watch_absolute_pointer(std::function<void()> changed) override;
+
+    // The backdoor the machine's vCPUs call (port vmmouse::port).
+    Vmmouse& vmmouse() { return m_vmmouse; }
 
 private:
     void key(uint16_t scancode, bool release);
 
     std::shared_ptr<I8042> m_controller;
+    Vmmouse m_vmmouse;
+    std::mutex m_listener_mutex;
+    std::function<void()> m_absolute_listener;
     std::mutex m_mutex;
     // Bits per held modifier key (left/right shift, ctrl, alt).
     uint8_t m_modifiers { 0 };

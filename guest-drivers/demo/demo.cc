@@ -7,10 +7,14 @@
 // (Backspace erases), the arrow keys steer the ball, the mouse moves the cursor and paints while the
 // left button is held. Each key is reported on serial as "demo: key <set-1 bytes in hex>", the
 // pointer at most every 100 ms as "demo: pointer <dx> <dy> <buttons>" (motion since the last line,
-// y down; PS/2 button bits: 1 left, 2 right, 4 middle).
+// y down; PS/2 button bits: 1 left, 2 right, 4 middle), or, when the last event was an absolute one,
+// "demo: position <x> <y> <buttons>" (the pixel it points at).
+// Absolute pointer: the vmmouse (demo/vmmouse.h) when the machine has one ("demo: absolute pointer"
+// on serial); its relative motion is handled as the PS/2 mouse's.
 //   demo.seconds=N  animate for N seconds (default 5), then print "demo: ready" and exit;
 //                   0 animates until the VM is stopped
 #include "demo/ps2_input.h"
+#include "demo/vmmouse.h"
 #include "qxl/apic.h"
 #include "qxl/qxl_card.h"
 #include "qxl/qxl_heap.h"
@@ -189,9 +193,11 @@ struct InputState {
     int32_t report_dx;
     int32_t report_dy;
     bool report_pending;
+    bool report_absolute; // the last event was a position
 };
 
 ps2::Input g_input;
+vmmouse::Mouse g_vmmouse;
 InputState g_state;
 
 namespace set1 {
@@ -266,7 +272,7 @@ void on_key(const ps2::KeyEvent& key)
     g_state.typed_changed = true;
 }
 
-void on_pointer(const ps2::PointerEvent& event)
+void move_pointer(const ps2::PointerEvent& event)
 {
     g_state.pointer_seen = true;
     g_state.pointer_x += event.dx;
@@ -284,13 +290,49 @@ void on_pointer(const ps2::PointerEvent& event)
     g_state.report_dx += event.dx;
     g_state.report_dy += event.dy;
     g_state.report_pending = true;
+    g_state.report_absolute = false;
+}
+
+// The pixel a vmmouse coordinate points at, rounded: the host scales pixel p of n to p * max / (n - 1).
+int32_t absolute_pixel(int32_t coordinate, unsigned size)
+{
+    int64_t scaled = (int64_t(coordinate) * (size - 1) + vmmouse::max_coordinate / 2) / vmmouse::max_coordinate;
+    return scaled < 0 ? 0 : scaled >= int64_t(size) ? int32_t(size) - 1 : int32_t(scaled);
+}
+
+void on_vmmouse(const vmmouse::Event& event)
+{
+    if (event.relative) {
+        // Handled and reported as PS/2 motion is: the vmmouse only carried it.
+        move_pointer({ event.x, event.y, event.buttons });
+        return;
+    }
+    g_state.pointer_seen = true;
+    g_state.pointer_x = absolute_pixel(event.x, width);
+    g_state.pointer_y = absolute_pixel(event.y, height);
+    g_state.buttons = event.buttons;
+    g_state.pointer_changed = true;
+    g_state.report_pending = true;
+    g_state.report_absolute = true;
+}
+
+void on_pointer(const ps2::PointerEvent& event)
+{
+    // With the vmmouse on, a PS/2 packet only says that its queue has events.
+    if (g_vmmouse.active())
+        g_vmmouse.drain(on_vmmouse);
+    else
+        move_pointer(event);
 }
 
 void report_pointer()
 {
     if (!g_state.report_pending)
         return;
-    printf("demo: pointer %d %d %u\n", int(g_state.report_dx), int(g_state.report_dy), unsigned(g_state.buttons));
+    if (g_state.report_absolute)
+        printf("demo: position %d %d %u\n", int(g_state.pointer_x), int(g_state.pointer_y), unsigned(g_state.buttons));
+    else
+        printf("demo: pointer %d %d %u\n", int(g_state.report_dx), int(g_state.report_dy), unsigned(g_state.buttons));
     g_state.report_dx = 0;
     g_state.report_dy = 0;
     g_state.report_pending = false;
@@ -413,7 +455,7 @@ bool animate(uint64_t seconds)
 int guest_main(const BootInfo& boot)
 {
     uint64_t seconds = default_seconds;
-    if (auto option = find_parameter(boot.boot_params.command_line(), "demo.seconds"); option.found && !parse_unsigned(option.value, 10, seconds)) {
+    if (auto option = find_parameter(boot.command_line(), "demo.seconds"); option.found && !parse_unsigned(option.value, 10, seconds)) {
         print("demo: demo.seconds must be a number\n");
         return int(ExitStatus::Failed);
     }
@@ -439,6 +481,7 @@ int guest_main(const BootInfo& boot)
     create.type = QXL_SURF_TYPE_PRIMARY;
     create.mem = g_card.physical(surface_slot, 0);
     bool mouse = g_input.init(keyboard_vector, mouse_vector);
+    bool absolute = mouse && g_vmmouse.init();
     if (!g_card.create_primary(create, true) || !desktop() || !draw_typed()) {
         print("demo: drawing the desktop failed\n");
         return int(ExitStatus::Failed);
@@ -455,6 +498,8 @@ int guest_main(const BootInfo& boot)
         return int(ExitStatus::Failed);
     }
     print(mouse ? "demo: listening to the keyboard and mouse\n" : "demo: listening to the keyboard (the PS/2 mouse did not answer)\n");
+    if (absolute)
+        print("demo: absolute pointer (vmmouse)\n");
     if (!animate(seconds)) {
         print("demo: animation failed\n");
         return int(ExitStatus::Failed);

@@ -1,7 +1,8 @@
 // Input end to end without a real client: a scripted SPICE client links main and inputs to spicebox
 // running the demo guest, sends keys and mouse events as spice-gtk 0.42 encodes them, and the guest
-// reports on serial what it read from the i8042: every key as its set-1 bytes, the pointer's motion
-// and buttons; the typed letter shows on its screen.
+// reports on serial what it read from the i8042 and its vmmouse: every key as its set-1 bytes, the
+// pointer's motion and buttons (server mouse mode), its position (client mouse mode); the typed letter
+// shows on its screen. And the cursor channel: the demo's QXL cursor shape arrives in CURSOR_INIT.
 #include "tests/integration/run_process.h"
 #include "tests/interop/spicebox_process.h"
 #include "tests/support/png_reader.h"
@@ -188,6 +189,9 @@ TEST_CASE("spice input: a scripted client's keys and mouse reach the demo guest 
     REQUIRE(main.link(0, SPICE_CHANNEL_MAIN));
     auto init = main.receive_until(SPICE_MSG_MAIN_INIT);
     uint32_t session = u32_at(init, 0);
+    // The session's other channels link after the channels list, as spice-gtk's do.
+    main.send_message(SPICE_MSGC_MAIN_ATTACH_CHANNELS, {});
+    main.receive_until(SPICE_MSG_MAIN_CHANNELS_LIST);
     ScriptedChannel inputs(port);
     REQUIRE(inputs.link(session, SPICE_CHANNEL_INPUTS));
     inputs.receive_until(SPICE_MSG_INPUTS_INIT);
@@ -222,9 +226,107 @@ TEST_CASE("spice input: a scripted client's keys and mouse reach the demo guest 
     CHECK(key_lines(spicebox.out()).size() == 6);
     // 'a' was typed into the first window: an A in the first cell, nothing in the second.
     auto screen = read_png(screenshot);
-    REQUIRE_MESSAGE(screen.ok(), screen.error().message);
+    REQUIRE_MESSAGE(screen.ok(), screen.error_message());
     REQUIRE(screen->width == 1024);
     CHECK(ink_pixels_in_cell(*screen, 0) > 0);
     CHECK(ink_pixels_in_cell(*screen, 1) == 0);
     std::remove(screenshot.c_str());
+}
+
+TEST_CASE("spice input: client mouse mode: a scripted client's positions reach the demo guest's vmmouse exactly")
+{
+    if (!kvm_available())
+        return;
+    SpiceboxProcess spicebox(spicebox_path(), { "--guest", "demo", "--append", "demo.seconds=0", "--spice", "port=0,disable-ticketing", "--timeout", "20" });
+    REQUIRE_MESSAGE(!spicebox.uri().empty(), (spicebox.err()));
+    REQUIRE_MESSAGE(spicebox.wait_for_output("demo: absolute pointer (vmmouse)\n", std::chrono::seconds(15)), (spicebox.out() + spicebox.err()));
+
+    auto port = uint16_t(std::stoi(spicebox.port()));
+    ScriptedChannel main(port);
+    REQUIRE(main.connected());
+    REQUIRE(main.link(0, SPICE_CHANNEL_MAIN));
+    auto init = main.receive_until(SPICE_MSG_MAIN_INIT);
+    uint32_t session = u32_at(init, 0);
+    // The guest enabled its absolute pointer before we came: client mode is on offer from the start.
+    CHECK(u32_at(init, 8) == (SPICE_MOUSE_MODE_SERVER | SPICE_MOUSE_MODE_CLIENT));
+    CHECK(u32_at(init, 12) == SPICE_MOUSE_MODE_SERVER);
+    main.send_message(SPICE_MSGC_MAIN_ATTACH_CHANNELS, {});
+    main.receive_until(SPICE_MSG_MAIN_CHANNELS_LIST);
+    // Positions are pixels of the primary surface, which the display channel makes known.
+    ScriptedChannel display(port);
+    REQUIRE(display.link(session, SPICE_CHANNEL_DISPLAY));
+    ScriptedChannel inputs(port);
+    REQUIRE(inputs.link(session, SPICE_CHANNEL_INPUTS));
+    inputs.receive_until(SPICE_MSG_INPUTS_INIT);
+
+    std::vector<uint8_t> request;
+    WireWriter(request).put_u16(SPICE_MOUSE_MODE_CLIENT);
+    main.send_message(SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST, request);
+    auto mode = main.receive_until(SPICE_MSG_MAIN_MOUSE_MODE);
+    REQUIRE(mode == std::vector<uint8_t> { 3, 0, 2, 0 });
+
+    auto position = [](uint32_t x, uint32_t y, uint16_t buttons) {
+        std::vector<uint8_t> body;
+        WireWriter writer(body);
+        writer.put_u32(x);
+        writer.put_u32(y);
+        writer.put_u16(buttons);
+        writer.put_u8(0);
+        return body;
+    };
+    // Each step waits for the guest's report, so each report holds exactly one step.
+    inputs.send_message(SPICE_MSGC_INPUTS_MOUSE_POSITION, position(100, 200, 0));
+    CHECK_MESSAGE(spicebox.wait_for_output("demo: position 100 200 0\n", std::chrono::seconds(10)), (spicebox.out()));
+    inputs.send_message(SPICE_MSGC_INPUTS_MOUSE_PRESS, button_body(SPICE_MOUSE_BUTTON_LEFT, SPICE_MOUSE_BUTTON_MASK_LEFT));
+    CHECK_MESSAGE(spicebox.wait_for_output("demo: position 100 200 1\n", std::chrono::seconds(10)), (spicebox.out()));
+    inputs.send_message(SPICE_MSGC_INPUTS_MOUSE_POSITION, position(1023, 767, SPICE_MOUSE_BUTTON_MASK_LEFT));
+    CHECK_MESSAGE(spicebox.wait_for_output("demo: position 1023 767 1\n", std::chrono::seconds(10)), (spicebox.out()));
+    inputs.send_message(SPICE_MSGC_INPUTS_MOUSE_RELEASE, button_body(SPICE_MOUSE_BUTTON_LEFT, 0));
+    CHECK_MESSAGE(spicebox.wait_for_output("demo: position 1023 767 0\n", std::chrono::seconds(10)), (spicebox.out()));
+    inputs.send_message(SPICE_MSGC_INPUTS_MOUSE_POSITION, position(517, 3, SPICE_MOUSE_BUTTON_MASK_RIGHT));
+    CHECK_MESSAGE(spicebox.wait_for_output("demo: position 517 3 2\n", std::chrono::seconds(10)), (spicebox.out()));
+    // Relative motion does not move the pointer in client mode.
+    inputs.send_message(SPICE_MSGC_INPUTS_MOUSE_MOTION, motion_body(10, 5, 0));
+    inputs.send_message(SPICE_MSGC_INPUTS_MOUSE_POSITION, position(0, 0, 0));
+    CHECK_MESSAGE(spicebox.wait_for_output("demo: position 0 0 0\n", std::chrono::seconds(10)), (spicebox.out()));
+    spicebox.stop();
+    CHECK(spicebox.out().find("demo: pointer") == std::string::npos);
+}
+
+TEST_CASE("spice cursor: a client linking its cursor channel gets the demo guest's QXL cursor shape in CURSOR_INIT")
+{
+    if (!kvm_available())
+        return;
+    SpiceboxProcess spicebox(spicebox_path(), { "--guest", "demo", "--append", "demo.seconds=0", "--spice", "port=0,disable-ticketing", "--timeout", "20" });
+    REQUIRE_MESSAGE(!spicebox.uri().empty(), (spicebox.err()));
+    // The demo sets its cursor just before it starts listening.
+    REQUIRE_MESSAGE(spicebox.wait_for_output("demo: listening to the keyboard", std::chrono::seconds(15)), (spicebox.out() + spicebox.err()));
+
+    auto port = uint16_t(std::stoi(spicebox.port()));
+    ScriptedChannel main(port);
+    REQUIRE(main.link(0, SPICE_CHANNEL_MAIN));
+    uint32_t session = u32_at(main.receive_until(SPICE_MSG_MAIN_INIT), 0);
+    main.send_message(SPICE_MSGC_MAIN_ATTACH_CHANNELS, {});
+    main.receive_until(SPICE_MSG_MAIN_CHANNELS_LIST);
+    ScriptedChannel cursor(port);
+    REQUIRE(cursor.link(session, SPICE_CHANNEL_CURSOR));
+    auto init = cursor.receive_until(SPICE_MSG_CURSOR_INIT);
+    // Point16, trail length and frequency, visible, then the Cursor: flags, the 17-byte header, 32x32 ARGB.
+    constexpr size_t kShapeAt = 9;
+    constexpr uint32_t kDemoCursorSize = 32;
+    REQUIRE(init.size() == kShapeAt + 2 + 17 + kDemoCursorSize * kDemoCursorSize * 4);
+    CHECK(init[8] == 1);
+    CHECK((init[kShapeAt] & SPICE_CURSOR_FLAGS_NONE) == 0);
+    CHECK(init[kShapeAt + 10] == SPICE_CURSOR_TYPE_ALPHA);
+    CHECK(init[kShapeAt + 11] == kDemoCursorSize);
+    CHECK(init[kShapeAt + 13] == kDemoCursorSize);
+    // The arrow's tip is an opaque black pixel, its inside opaque white, beyond its edge transparent.
+    auto pixel = [&](uint32_t x, uint32_t y) { return u32_at(init, kShapeAt + 2 + 17 + 4 * (y * kDemoCursorSize + x)); };
+    CHECK(pixel(0, 0) == 0xFF000000);
+    CHECK(pixel(1, 10) == 0xFFFFFFFF);
+    CHECK(pixel(31, 0) == 0);
+    // The demo moves its cursor every frame while no pointer input came: MOVEs follow.
+    auto move = cursor.receive_until(SPICE_MSG_CURSOR_MOVE);
+    CHECK(move.size() == 4);
+    spicebox.stop();
 }

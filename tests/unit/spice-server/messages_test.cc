@@ -1,4 +1,5 @@
 #include "spice-server/channel_messages.h"
+#include "spice-server/cursor_messages.h"
 #include "spice-server/display_messages.h"
 #include "spice-server/inputs_channel.h"
 #include "tests/unit/spice-server/spice_test_client.h"
@@ -39,7 +40,8 @@ TEST_CASE("SET_ACK, MOUSE_MODE, AGENT_TOKEN, inputs and cursor INIT bodies")
     CHECK(body([](WireWriter& writer) { marshal_agent_token(writer, 1); }) == std::vector<uint8_t> { 1, 0, 0, 0 });
     CHECK(body([](WireWriter& writer) { marshal_inputs_init(writer, 0); }) == std::vector<uint8_t> { 0, 0 });
     // position, trail length and frequency, not visible, then the Cursor with flags NONE and no header.
-    CHECK(body([](WireWriter& writer) { marshal_cursor_init_none(writer); }) == std::vector<uint8_t> { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0 });
+    CHECK(body([](WireWriter& writer) { marshal_cursor_init(writer, Point {}, 0, 0, false, nullptr, 0); })
+        == std::vector<uint8_t> { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0 });
     CHECK(body([](WireWriter& writer) { marshal_ping(writer, 2, 0x0102030405060708); })
         == std::vector<uint8_t> { 2, 0, 0, 0, 8, 7, 6, 5, 4, 3, 2, 1 });
 }
@@ -130,4 +132,49 @@ TEST_CASE("key codes: set-1 make/break codes and the 0xE0 packing become the sin
     CHECK(scancode_from_key_code(0x1DE1) == 0xE11D);     // Pause, first half (then a plain 0x45)
     CHECK(scancode_from_key_code(0xE1) == std::nullopt);
     CHECK(scancode_from_key_code(0x1E1E) == std::nullopt);
+}
+
+TEST_CASE("MOUSE_POSITION: x, y, buttons and display id as spice-gtk sends them; truncated fails")
+{
+    const uint8_t position[] = { 0x20, 0x03, 0, 0, 0x58, 0x02, 0, 0, 0x05, 0, 0 };
+    auto parsed = parse_mouse_position(position);
+    REQUIRE(parsed.ok());
+    CHECK(parsed->x == 800);
+    CHECK(parsed->y == 600);
+    CHECK(parsed->buttons_state == 5);
+    CHECK(parsed->display_id == 0);
+    CHECK_FALSE(parse_mouse_position(std::span(position, 10)).ok());
+}
+
+TEST_CASE("client-mode coordinates: first pixel 0, last pixel the absolute maximum, beyond clamped")
+{
+    CHECK(absolute_coordinate(0, 4) == 0);
+    CHECK(absolute_coordinate(1, 4) == 21845);
+    CHECK(absolute_coordinate(2, 4) == 43690);
+    CHECK(absolute_coordinate(3, 4) == absolute_pointer_max);
+    CHECK(absolute_coordinate(4000, 4) == absolute_pointer_max);
+    CHECK(absolute_coordinate(1, 3) == 32767);
+    CHECK(absolute_coordinate(5, 1) == 0);
+    CHECK(absolute_coordinate(5, 0) == 0);
+}
+
+TEST_CASE("mouse mode: client mode only while the guest has an absolute pointer; each change announced")
+{
+    std::vector<std::pair<uint16_t, uint16_t>> announced;
+    MouseMode mode([&](uint16_t supported, uint16_t current) { announced.emplace_back(supported, current); });
+    CHECK(mode.supported() == SPICE_MOUSE_MODE_SERVER);
+    mode.request(SPICE_MOUSE_MODE_CLIENT);
+    CHECK(mode.current() == SPICE_MOUSE_MODE_SERVER);
+    CHECK(announced.empty());
+
+    mode.set_client_available(true);
+    CHECK(mode.supported() == (SPICE_MOUSE_MODE_SERVER | SPICE_MOUSE_MODE_CLIENT));
+    mode.request(SPICE_MOUSE_MODE_CLIENT);
+    CHECK(mode.client());
+    mode.request(SPICE_MOUSE_MODE_SERVER | SPICE_MOUSE_MODE_CLIENT); // not one mode
+    CHECK(mode.client());
+    mode.set_client_available(false);
+    CHECK(mode.current() == SPICE_MOUSE_MODE_SERVER);
+    using Announced = std::vector<std::pair<uint16_t, uint16_t>>;
+    CHECK(announced == Announced { { 3, 1 }, { 3, 2 }, { 1, 1 } });
 }

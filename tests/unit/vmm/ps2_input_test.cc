@@ -263,3 +263,46 @@ TEST_CASE("ps2 input: the mouse reports through the i8042 only while enabled, an
     guest.input.pointer_motion(3, 3, 0, 0);
     CHECK(guest.read_all().empty());
 }
+
+TEST_CASE("ps2 input: once the guest enables the vmmouse, positions and motion go through its queue, each rung in by a PS/2 packet")
+{
+    Guest guest;
+    int changes = 0;
+    guest.input.watch_absolute_pointer([&] { ++changes; });
+    CHECK(guest.mouse_command(0xF4) == Bytes { 0xFA });
+    auto call = [&](uint16_t command, uint32_t argument) {
+        BackdoorRegisters regs { .eax = vmmouse::magic, .ebx = argument, .ecx = command, .edx = vmmouse::port };
+        guest.input.vmmouse().backdoor(regs);
+        return regs;
+    };
+    guest.input.pointer_position(100, 200, 0, mouse_button::left);
+    CHECK(guest.read_all().empty());
+    CHECK_FALSE(guest.input.absolute_pointer());
+
+    call(vmmouse::cmd_abspointer_command, vmmouse::enable);
+    CHECK(call(vmmouse::cmd_abspointer_data, 1).eax == vmmouse::version_id);
+    call(vmmouse::cmd_abspointer_command, vmmouse::request_absolute);
+    CHECK(guest.input.absolute_pointer());
+    CHECK(changes == 1);
+
+    guest.input.pointer_position(100, 200, 0, mouse_button::left | mouse_button::right);
+    CHECK(guest.read_all() == Bytes { 0x08, 0x00, 0x00 });
+    auto position = call(vmmouse::cmd_abspointer_data, 4);
+    CHECK(position.eax == (vmmouse::left_button | vmmouse::right_button));
+    CHECK(position.ebx == 100);
+    CHECK(position.ecx == 200);
+
+    guest.input.pointer_motion(-5, 7, 0, mouse_button::middle);
+    CHECK(guest.read_all() == Bytes { 0x08, 0x00, 0x00 });
+    auto motion = call(vmmouse::cmd_abspointer_data, 4);
+    CHECK(motion.eax == (vmmouse::relative_packet | vmmouse::middle_button));
+    CHECK(int32_t(motion.ebx) == -5);
+    CHECK(int32_t(motion.ecx) == -7);
+
+    call(vmmouse::cmd_abspointer_command, vmmouse::disable);
+    CHECK_FALSE(guest.input.absolute_pointer());
+    CHECK(changes == 2);
+    // Plain PS/2 again.
+    guest.input.pointer_motion(10, 5, 0, mouse_button::left);
+    CHECK(guest.read_all() == Bytes { 0x29, 0x0A, 0xFB });
+}
