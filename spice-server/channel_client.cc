@@ -18,6 +18,30 @@ namespace {
 constexpr size_t kOutputLowWater = 256 * 1024;
 // Bytes read per readiness callback, so one busy client cannot starve the others.
 constexpr size_t kReadBudget = 256 * 1024;
+// More than a channel ever queues by itself (the low water mark plus its largest message; an ACK window's
+// worth of messages): what passes either are replies to requests of a client that does not read them.
+// Both bound the memory such a client costs.
+constexpr size_t kMaxPendingOutput = 64 * 1024 * 1024;
+constexpr size_t kMaxPendingMessages = 16 * 1024;
+
+// The message types spice.proto defines for clients on `channel_type`: those every channel shares, then the
+// channel's own. Anything else is not a SPICE client (spice-server's demarshallers refuse it too).
+bool is_client_message_type(uint8_t channel_type, uint16_t type)
+{
+    if (type >= SPICE_MSGC_ACK_SYNC && type <= SPICE_MSGC_DISCONNECTING)
+        return true;
+    switch (channel_type) {
+    case SPICE_CHANNEL_MAIN:
+        return type >= SPICE_MSGC_MAIN_CLIENT_INFO && type < SPICE_MSGC_END_MAIN;
+    case SPICE_CHANNEL_DISPLAY:
+        return type >= SPICE_MSGC_DISPLAY_INIT && type < SPICE_MSGC_END_DISPLAY;
+    case SPICE_CHANNEL_INPUTS:
+        return (type >= SPICE_MSGC_INPUTS_KEY_DOWN && type <= SPICE_MSGC_INPUTS_KEY_SCANCODE)
+            || (type >= SPICE_MSGC_INPUTS_MOUSE_MOTION && type < SPICE_MSGC_END_INPUTS);
+    default:
+        return false;
+    }
+}
 
 }
 
@@ -52,7 +76,8 @@ Result<void> ChannelClient::on_ready()
     for (;;) {
         auto& input = m_stream->input();
         size_t before = input.size();
-        auto status = TRY(m_stream->receive(header_bytes + m_max_message_bytes));
+        // What arrived before the client closed is handled first: its last messages count.
+        auto status = m_stream->receive(header_bytes + m_max_message_bytes);
         read_so_far += input.size() - before;
         size_t offset = 0;
         while (input.size() - offset >= header_bytes) {
@@ -71,6 +96,8 @@ Result<void> ChannelClient::on_ready()
                 type = header.type;
                 size = header.size;
             }
+            if (!is_client_message_type(m_link.channel_type, type))
+                return Error { "message type " + std::to_string(type) + " is not one a client sends on the " + name() + " channel" };
             if (size > m_max_message_bytes) {
                 return Error { "message type " + std::to_string(type) + " of " + std::to_string(size) + " bytes exceeds the "
                     + name() + " channel's limit of " + std::to_string(m_max_message_bytes) };
@@ -85,7 +112,16 @@ Result<void> ChannelClient::on_ready()
             offset += header_bytes + size;
         }
         m_stream->consume(offset);
-        if (status == SocketStream::ReadStatus::WouldBlock || read_so_far >= kReadBudget)
+        if (!status) {
+            if (!input.empty())
+                return Error { "the client closed the connection in the middle of a message (" + std::to_string(input.size()) + " bytes of it)" };
+            return status.error();
+        }
+        if (pending_output() > kMaxPendingOutput || m_stream->pending_messages() > kMaxPendingMessages) {
+            return Error { std::to_string(m_stream->pending_messages()) + " messages (" + std::to_string(pending_output())
+                + " bytes) wait to be sent: the client asks for replies and does not read them" };
+        }
+        if (*status == SocketStream::ReadStatus::WouldBlock || read_so_far >= kReadBudget)
             break;
     }
     return pump();
@@ -97,7 +133,16 @@ Result<void> ChannelClient::pump()
         if (!produce())
             break;
     }
-    return m_stream->flush();
+    TRY(m_stream->flush());
+    auto now = std::chrono::steady_clock::now();
+    if (pending_output() == 0 || bytes_sent() != m_bytes_sent_at_stall_check) {
+        m_bytes_sent_at_stall_check = bytes_sent();
+        m_writing_since = now;
+    } else if (now - m_writing_since >= kWriteStallTimeout) {
+        return Error { "the client has not read anything for " + std::to_string(kWriteStallTimeout.count()) + " s while "
+            + std::to_string(pending_output()) + " bytes wait for it" };
+    }
+    return {};
 }
 
 void ChannelClient::start_ack_window(uint32_t window)

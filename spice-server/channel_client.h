@@ -10,12 +10,17 @@
 #include "spice-server/link_handshake.h"
 #include "spice-server/socket_stream.h"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <vector>
 
 namespace spicebox {
+
+// A client whose socket has taken nothing for this long while output waits for it is disconnected, as
+// spice-server does: it would hold its pipe and its connection for ever.
+constexpr auto kWriteStallTimeout = std::chrono::seconds(30);
 
 class ChannelClient {
 public:
@@ -31,13 +36,16 @@ public:
     size_t pending_output() const { return m_stream->pending_output(); }
     uint64_t bytes_sent() const { return m_stream->bytes_sent(); }
     bool peer_closed() const { return m_stream->peer_closed(); }
+    // The peer closed between messages: an orderly end, not a truncated message.
+    bool closed_cleanly() const { return m_stream->peer_closed() && m_stream->input().empty(); }
     const char* name() const;
 
     // The channel's first messages, right after the link succeeded.
     virtual Result<void> start() = 0;
     // Reads and handles what arrived, then sends what is due. An Error means: disconnect this client.
     Result<void> on_ready();
-    // Sends what is due (e.g. new screen updates); an Error means: disconnect.
+    // Sends what is due (e.g. new screen updates); an Error means: disconnect, also when the client has
+    // not read for kWriteStallTimeout (checked on each call: the server pumps display clients every tick).
     Result<void> pump();
 
 protected:
@@ -83,6 +91,9 @@ private:
     uint32_t m_ack_generation { 0 };
     bool m_ack_synced { false };
     uint32_t m_unacknowledged { 0 };
+
+    uint64_t m_bytes_sent_at_stall_check { 0 };
+    std::chrono::steady_clock::time_point m_writing_since { std::chrono::steady_clock::now() };
 };
 
 } // namespace spicebox

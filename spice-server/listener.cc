@@ -8,6 +8,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -18,6 +19,8 @@ namespace spicebox {
 namespace {
 
 constexpr int kBacklog = 16;
+// Descriptors kept for everything else the process opens (KVM, eventfds, files, the SDL window).
+constexpr rlim_t kDescriptorHeadroom = 256;
 
 std::string errno_text() { return std::strerror(errno); }
 
@@ -99,6 +102,24 @@ Result<Listener> Listener::unix_socket(const std::string& path)
         return error;
     }
     return Listener(fd, "spice+unix://" + path, path);
+}
+
+Result<void> Listener::reserve_descriptors(size_t descriptors)
+{
+    rlimit limit {};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return Error { "getrlimit(RLIMIT_NOFILE) failed: " + errno_text() };
+    rlim_t needed = rlim_t(descriptors) + kDescriptorHeadroom;
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
+        if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < needed) {
+            return Error { std::to_string(descriptors) + " descriptors for clients need a limit of " + std::to_string(needed)
+                + " file descriptors, and RLIMIT_NOFILE allows " + std::to_string(limit.rlim_max) };
+        }
+        limit.rlim_cur = needed;
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
+            return Error { "cannot raise RLIMIT_NOFILE to " + std::to_string(needed) + ": " + errno_text() };
+    }
+    return {};
 }
 
 Result<int> Listener::accept()

@@ -4,6 +4,7 @@
 
 #include "base/result.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -15,6 +16,10 @@ public:
     static Result<Listener> tcp(const std::string& address, uint16_t port);
     // An existing socket file at `path` (left by an earlier run) is replaced; any other file is an error.
     static Result<Listener> unix_socket(const std::string& path);
+    // Makes sure RLIMIT_NOFILE leaves room for `descriptors` (what the clients may hold) plus a headroom for
+    // the rest of the process, raising the soft limit up to the hard one if needed: accepting up to the
+    // connection limit then never starves the rest of the process. An Error when the hard limit is too low.
+    static Result<void> reserve_descriptors(size_t descriptors);
 
     Listener(Listener&&) noexcept;
     Listener& operator=(Listener&&) = delete;

@@ -36,6 +36,8 @@ public:
     // Writes as much as the socket takes now.
     Result<void> flush();
     size_t pending_output() const { return m_pending_bytes; }
+    // The messages those bytes are in (each one an allocation).
+    size_t pending_messages() const { return m_output.size(); }
     uint64_t bytes_sent() const { return m_bytes_sent; }
 
 private:

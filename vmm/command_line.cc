@@ -34,7 +34,10 @@ constexpr std::array kGroups {
         "  The text screen is the card's text mode as characters (--wait-screen checks it about every 75 ms); in a\n"
         "  graphics mode there is none, and --screen-text writes an empty file and says so.\n"
         "  The qxl card shows its VGA picture until a QXL driver creates its primary surface, then that surface.\n"
-        "  --qxl sizes are SIZEs that are powers of two: ram 32M..512M, vram 4K..512M, together at most 768M.\n" },
+        "  --qxl sizes are SIZEs that are powers of two: ram 32M..512M, vram 4K..512M, together at most 768M.\n"
+        "  The window is a SPICE client of the machine's own server. A click in it captures the mouse (and the\n"
+        "  title says so); Ctrl+Alt+G releases it. Keys go to the guest while the window has the focus. Closing\n"
+        "  the window ends the run as the guest powering off would.\n" },
     GroupSpec { Group::RunControl, "Run control", "" },
 };
 
@@ -315,11 +318,16 @@ Result<void> apply_spice(Options& options, std::string_view value)
             spice.password = std::string(text);
         } else if (key == "password-file") {
             spice.password_file = std::string(text);
+        } else if (key == "max-connections") {
+            auto count = parse_digits(text);
+            if (!count || *count == 0 || *count > kMaxSpiceMaxConnections)
+                return option_error(kOption, "max-connections " + quoted(text) + " is not a number 1.." + std::to_string(kMaxSpiceMaxConnections));
+            spice.max_connections = size_t(*count);
         } else if (bare) {
             spice.disable_ticketing = true;
         } else {
             return option_error(kOption, "unknown setting " + quoted(key)
-                    + " (port=N, addr=A, unix=PATH, password=S, password-file=PATH, disable-ticketing)");
+                    + " (port=N, addr=A, unix=PATH, password=S, password-file=PATH, disable-ticketing, max-connections=N)");
         }
     }
     if (spice.port.has_value() == spice.unix_path.has_value())
@@ -422,10 +430,10 @@ constexpr std::array kOptions {
     OptionSpec { Group::Machine, "--cpus", "", "N", "number of vCPUs, 1..64 (default 1)", apply_cpus },
     OptionSpec { Group::Console, "--serial", "", "MODE", "COM1 output: stdio (default), none, or file:PATH", apply_serial },
     OptionSpec { Group::Guest, "--bios", "", "PATH", "boot firmware instead of a kernel; 'seabios' is Debian's SeaBIOS", apply_bios },
-    OptionSpec { Group::Display, "--display", "", "MODE", "sdl opens a window on the guest's screen; none (default) runs headless", apply_display },
+    OptionSpec { Group::Display, "--display", "", "MODE", "sdl opens a window on the guest's screen (default when $DISPLAY or $WAYLAND_DISPLAY is set); none runs headless", apply_display },
     OptionSpec { Group::Display, "--vga", "", "CARD", "qxl (default; QXL 1b36:0100 with VGA), std (stdvga 1234:1111), none", apply_vga },
     OptionSpec { Group::Display, "--qxl", "", "SETTINGS", "QXL card memory: ram=SIZE (BAR0, default 64M), vram=SIZE (BAR1, default 64M)", apply_qxl },
-    OptionSpec { Group::Display, "--spice", "", "SPEC", "serve SPICE clients on port=N[,addr=A] or unix=PATH with password=S, password-file=PATH or disable-ticketing (URI on stderr)", apply_spice },
+    OptionSpec { Group::Display, "--spice", "", "SPEC", "serve SPICE clients on port=N[,addr=A] or unix=PATH with password=S, password-file=PATH or disable-ticketing; max-connections=N (default 64) channels at once (URI on stderr)", apply_spice },
     OptionSpec { Group::Display, "--screenshot", "", "PATH", "when the run ends, write the guest's screen as a PNG", apply_screenshot },
     OptionSpec { Group::Display, "--screen-text", "", "PATH", "when the run ends, write the text screen's rows to PATH", apply_screen_text },
     OptionSpec { Group::RunControl, "--wait-serial", "", "REGEX", "exit 0 once COM1 output matches REGEX (ECMAScript syntax)", apply_wait_serial },
@@ -577,6 +585,10 @@ std::string help_text(std::string_view program_name)
 
     std::string text;
     text += "Usage: " + std::string(program_name) + " [OPTIONS]\n";
+    text += "       " + std::string(program_name) + " connect spice://HOST:PORT [--password P | --password-file F]\n";
+    text += "         (the window alone, as a client of any SPICE server: spicebox --spice, QEMU -spice)\n";
+    text += "       " + std::string(program_name) + " screenshot spice://HOST:PORT -o out.png [--timeout S]\n";
+    text += "         (a headless client that writes the server's screen as a PNG; see screenshot --help)\n";
     text += "Runs a virtual machine under KVM: a built-in guest, or a Linux kernel of your choice.\n";
     text += "Options take a value as '--opt VALUE' or '--opt=VALUE' (-m likewise); a value that starts with --\n";
     text += "needs the second form.\n";

@@ -33,7 +33,8 @@ struct SerialConfig {
     std::string path; // only for Kind::File
 };
 
-enum class DisplayKind { Sdl, None };
+// Auto: the window when $DISPLAY or $WAYLAND_DISPLAY is set and SDL opens one there, headless otherwise.
+enum class DisplayKind { Auto, Sdl, None };
 
 // The display adapter: qxl (the QXL card 1b36:0100 with its VGA and Bochs VBE half, as QEMU's qxl-vga), std
 // (Bochs/QEMU stdvga 1234:1111, Linux's bochs-drm), or none.
@@ -65,6 +66,10 @@ struct QxlMemory {
 // --spice SPEC: the SPICE server, off unless given. A TCP port (0: any free one) on `address`, or a unix
 // socket; a password, a file holding it, or no ticketing at all (exactly one of the three).
 constexpr size_t kMaxSpicePasswordBytes = 60; // SPICE_MAX_PASSWORD_LENGTH
+// max-connections=N: channels linked or linking at once, over all clients (a client has 4); more are refused.
+// The same default and bound as the SPICE server's (this parser includes no server header).
+constexpr size_t kDefaultSpiceMaxConnections = 64;
+constexpr size_t kMaxSpiceMaxConnections = 4096;
 
 struct SpiceOptions {
     std::string address { "127.0.0.1" };
@@ -73,6 +78,7 @@ struct SpiceOptions {
     std::optional<std::string> password;
     std::optional<std::string> password_file;
     bool disable_ticketing { false };
+    size_t max_connections { kDefaultSpiceMaxConnections };
 };
 
 struct Options {
@@ -90,7 +96,7 @@ struct Options {
     std::optional<std::string> wait_screen; // --wait-screen REGEX, likewise; matched against the text screen
     std::optional<std::string> screen_text; // --screen-text PATH (text screen rows written when the run ends)
     std::optional<double> timeout_seconds;  // --timeout SECONDS, finite, in (0, kMaxTimeoutSeconds]
-    DisplayKind display { DisplayKind::None }; // --display sdl|none
+    DisplayKind display { DisplayKind::Auto }; // --display sdl|none
     VgaKind vga { VgaKind::Qxl };           // --vga qxl|std|none
     std::optional<QxlMemory> qxl;           // --qxl ram=SIZE,vram=SIZE (only with --vga qxl); unset: the defaults
     std::optional<std::string> screenshot;  // --screenshot PATH (PNG written when the run ends)

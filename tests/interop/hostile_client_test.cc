@@ -1,8 +1,12 @@
-// A smoke test of bad clients: while remote-viewer shows the animated demo guest, raw sockets send
+// Bad clients. Before the link: while remote-viewer shows the animated demo guest, raw sockets send
 // garbage, a wrong magic, a wrong version, a truncated link, a huge link size, and a link followed by
-// silence. Each must be cut off by the server with one log line, while the viewer keeps receiving
-// updates (its X screen keeps changing) and a new client still gets a picture.
+// silence; the viewer keeps receiving updates (its X screen keeps changing) and a new client still gets
+// a picture. After the link: after_link_attacks' kinds, while a raw well-behaved session keeps its frame
+// rate and types into the guest. Each bad client is cut off with one log line.
 #include "tests/integration/run_process.h"
+#include "tests/interop/after_link_attacks.h"
+#include "tests/interop/background_session.h"
+#include "tests/interop/raw_spice_client.h"
 #include "tests/interop/remote_viewer.h"
 #include "tests/interop/spicebox_process.h"
 #include "tests/support/ppm_reader.h"
@@ -11,6 +15,7 @@
 #include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <spice/enums.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -149,13 +154,13 @@ TEST_CASE("bad clients are cut off one by one while remote-viewer keeps receivin
     if (!kvm_available())
         return;
     auto display = VirtualDisplay::start(1600, 1200, std::chrono::seconds(20));
-    REQUIRE_MESSAGE(display.ok(), display.error().message);
+    REQUIRE_MESSAGE(display.ok(), display.error_message());
     SpiceboxProcess spicebox(spicebox_path(),
         { "--guest", "demo", "--append", "demo.seconds=0", "--spice", "port=0,disable-ticketing", "--timeout", "180" });
     REQUIRE_MESSAGE(!spicebox.uri().empty(), (spicebox.err()));
     RemoteViewer viewer(**display, spicebox.port(), std::nullopt);
     auto moving = wait_for_motion(**display, std::chrono::milliseconds(300), std::chrono::seconds(30));
-    REQUIRE_MESSAGE(moving.ok(), (moving.error().message + "\nremote-viewer output:\n" + viewer.process().output()));
+    REQUIRE_MESSAGE(moving.ok(), (moving.error_message() + "\nremote-viewer output:\n" + viewer.process().output()));
     MESSAGE(("remote-viewer showed the demo guest moving after " + std::to_string(moving->count()) + " ms"));
 
     auto full_link = main_link();
@@ -177,7 +182,7 @@ TEST_CASE("bad clients are cut off one by one while remote-viewer keeps receivin
         running.push_back(std::async(std::launch::async, [port, &attack] { return run_attack(port, attack); }));
     // The viewer keeps receiving while the attacks go on.
     auto during = wait_for_motion(**display, std::chrono::milliseconds(300), std::chrono::seconds(10));
-    CHECK_MESSAGE(during.ok(), (during.ok() ? "" : during.error().message));
+    CHECK_MESSAGE(during.ok(), (during.ok() ? "" : during.error_message()));
     std::vector<Outcome> outcomes;
     for (auto& future : running)
         outcomes.push_back(future.get());
@@ -200,7 +205,7 @@ TEST_CASE("bad clients are cut off one by one while remote-viewer keeps receivin
 
     // The guest and the viewer carry on, and a new client still gets the whole screen.
     auto after = wait_for_motion(**display, std::chrono::milliseconds(300), std::chrono::seconds(10));
-    CHECK_MESSAGE(after.ok(), (after.ok() ? "" : after.error().message));
+    CHECK_MESSAGE(after.ok(), (after.ok() ? "" : after.error_message()));
     CHECK(viewer.process().running());
     auto ppm = "/tmp/spicebox-interop-" + std::to_string(getpid()) + "-after-attacks.ppm";
     auto client = run_process({ kSpicyScreenshot, "-h", "127.0.0.1", "-p", spicebox.port(), "-o", ppm }, std::chrono::seconds(30));
@@ -208,7 +213,7 @@ TEST_CASE("bad clients are cut off one by one while remote-viewer keeps receivin
     CHECK(client.exit_code == 0);
     auto picture = read_ppm(ppm);
     std::remove(ppm.c_str());
-    REQUIRE_MESSAGE(picture.ok(), picture.error().message);
+    REQUIRE_MESSAGE(picture.ok(), picture.error_message());
     CHECK(picture->width == 1024);
     CHECK(picture->height == 768);
 
@@ -220,5 +225,67 @@ TEST_CASE("bad clients are cut off one by one while remote-viewer keeps receivin
         CHECK(count_of(spicebox.err(), attack.expected_log) == 1);
     }
     // One line per bad client and nothing about the good ones.
+    CHECK(count_of(spicebox.err(), "spicebox: spice: ") == attacks.size());
+}
+
+namespace {
+
+constexpr const char* kPassword = "secret";
+// Set-1 make code of the A key, which the demo guest reports on serial as "demo: key 1e".
+constexpr uint8_t kKeyA = 0x1E;
+// The display channel's ACK window is 20 messages: a client that never acknowledges gets at most twice
+// that after SET_ACK (and SET_ACK itself).
+constexpr uint64_t kNeverAckedBound = 2 * 20 + 1;
+
+}
+
+TEST_CASE("bad clients after the link are cut off one by one, while a good session and the guest go on")
+{
+    if (!kvm_available())
+        return;
+    SpiceboxProcess spicebox(spicebox_path(),
+        { "--guest", "demo", "--append", "demo.seconds=0", "--spice", std::string("port=0,password=") + kPassword, "--timeout", "180" });
+    REQUIRE_MESSAGE(!spicebox.uri().empty(), (spicebox.err()));
+    uint16_t port = uint16_t(std::stoi(spicebox.port()));
+    BackgroundSession good(port, kPassword);
+    REQUIRE(good.ok());
+    double before = good.draw_rate(std::chrono::seconds(2));
+    MESSAGE(("the good session receives " + std::to_string(before) + " draws/s before the attacks"));
+    REQUIRE(before > 0);
+
+    auto attacks = after_link_attacks(kPassword);
+    std::vector<bool> cut_off;
+    for (auto& attack : attacks)
+        cut_off.push_back(attack.run(port));
+
+    // A display client that never acknowledges: the server stops at its ACK window and does not cut it off.
+    RawSpiceClient main(port);
+    auto session = main.open_main(kPassword);
+    REQUIRE(session);
+    RawSpiceClient never_acks(port);
+    REQUIRE(never_acks.link(*session, SPICE_CHANNEL_DISPLAY, kPassword) == SPICE_LINK_ERR_OK);
+    never_acks.send_message(SPICE_MSGC_DISPLAY_INIT, display_init_body());
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (std::chrono::steady_clock::now() < deadline)
+        never_acks.receive_message(std::chrono::milliseconds(100));
+    MESSAGE(("a client that never acknowledges got " + std::to_string(never_acks.messages_received()) + " messages in 3 s"));
+    CHECK(never_acks.messages_received() <= kNeverAckedBound);
+    CHECK_FALSE(never_acks.closed_by_server());
+
+    double after = good.draw_rate(std::chrono::seconds(2));
+    MESSAGE(("the good session receives " + std::to_string(after) + " draws/s after the attacks"));
+    CHECK(after >= before / 2);
+    CHECK_FALSE(good.display_closed());
+    good.type_key(kKeyA);
+    CHECK(spicebox.wait_for_output("demo: key 1e", std::chrono::seconds(10)));
+
+    for (size_t i = 0; i < attacks.size(); ++i) {
+        INFO(attacks[i].name);
+        CHECK(cut_off[i]);
+        CHECK(spicebox.wait_for_log(attacks[i].expected_log, std::chrono::seconds(5)));
+    }
+    spicebox.stop();
+    INFO(("spicebox stderr:\n" + spicebox.err()));
+    // One line per bad client, nothing about the good ones or the one that never acknowledges.
     CHECK(count_of(spicebox.err(), "spicebox: spice: ") == attacks.size());
 }

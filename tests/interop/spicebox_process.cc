@@ -92,6 +92,17 @@ bool SpiceboxProcess::wait_for_output(const std::string& text, std::chrono::seco
     return true;
 }
 
+bool SpiceboxProcess::wait_for_log(const std::string& text, std::chrono::seconds deadline)
+{
+    auto end = std::chrono::steady_clock::now() + deadline;
+    while (m_err.find(text) == std::string::npos) {
+        if (std::chrono::steady_clock::now() >= end || (m_out_fd < 0 && m_err_fd < 0))
+            return false;
+        read_available(50);
+    }
+    return true;
+}
+
 std::string SpiceboxProcess::port() const { return m_uri.substr(m_uri.rfind(':') + 1); }
 
 int SpiceboxProcess::stop()

@@ -22,6 +22,11 @@ public:
     std::string port() const;
     // Reads spicebox's output until stdout contains `text`; false if it did not within `deadline`.
     bool wait_for_output(const std::string& text, std::chrono::seconds deadline);
+    // The same for stderr (the log).
+    bool wait_for_log(const std::string& text, std::chrono::seconds deadline);
+    // Reads what spicebox wrote so far, waiting at most `timeout_ms` for something.
+    void poll_output(int timeout_ms) { read_available(timeout_ms); }
+    pid_t pid() const { return m_pid; }
     // SIGTERM, then everything it wrote; returns its exit status.
     int stop();
     const std::string& out() const { return m_out; }

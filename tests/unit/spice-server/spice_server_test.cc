@@ -1,5 +1,6 @@
 // The whole server over real sockets, driven by a raw client in the test: a poll() loop stands in for
 // the machine's event loop, a fake screen and input sink for the machine.
+#include "spice-server/cursor_channel.h"
 #include "spice-server/spice_server.h"
 #include "tests/unit/spice-server/spice_test_client.h"
 
@@ -107,7 +108,22 @@ public:
     {
         events.push_back("motion " + std::to_string(dx) + " " + std::to_string(dy) + " " + std::to_string(wheel) + " " + std::to_string(buttons));
     }
+    void pointer_position(uint32_t x, uint32_t y, int32_t wheel, uint32_t buttons) override
+    {
+        events.push_back("position " + std::to_string(x) + " " + std::to_string(y) + " " + std::to_string(wheel) + " " + std::to_string(buttons));
+    }
+    bool absolute_pointer() const override { return absolute; }
+    void watch_absolute_pointer(std::function<void()> changed) override { listener = std::move(changed); }
+    // What the guest's driver would do: turn its absolute device on or off.
+    void set_absolute(bool on)
+    {
+        absolute = on;
+        if (listener)
+            listener();
+    }
     std::vector<std::string> events;
+    bool absolute { false };
+    std::function<void()> listener;
 };
 
 Framebuffer pattern(uint32_t width, uint32_t height, uint32_t seed)
@@ -239,7 +255,8 @@ struct Fixture {
         screen.current = pattern(64, 48, 1);
         server = SpiceServer::create(loop, SpiceServerConfig { .port = 0, .unix_path = std::nullopt, .password = std::string("secret") }, &screen, &input).value();
     }
-    // A linked main channel after INIT and the first PING; returns the session id.
+    // A linked main channel after INIT, the first PING and ATTACH_CHANNELS (the session's other channels
+    // may link only then); returns the session id.
     uint32_t open_main(Client& main)
     {
         REQUIRE(main.link(0, SPICE_CHANNEL_MAIN, "secret") == SPICE_LINK_ERR_OK);
@@ -247,6 +264,8 @@ struct Fixture {
         REQUIRE(init.type == SPICE_MSG_MAIN_INIT);
         REQUIRE(init.body.size() == 32);
         CHECK(main.receive_message().type == SPICE_MSG_PING);
+        main.send_message(SPICE_MSGC_MAIN_ATTACH_CHANNELS, {});
+        CHECK(main.receive_message().type == SPICE_MSG_MAIN_CHANNELS_LIST);
         return u32_at(init.body, 0);
     }
     PollLoop loop;
@@ -466,4 +485,171 @@ TEST_CASE("spice server: inputs reach the sink, with a motion ack every 4 motion
     CHECK(fixture.input.events
         == std::vector<std::string> { "down 30", "up 57373", "motion 5 -3 0 1", "motion 5 -3 0 1", "motion 5 -3 0 1", "motion 5 -3 0 1",
             "motion 0 0 1 16", "motion 0 0 0 0" });
+}
+
+TEST_CASE("spice server: client mouse mode once the guest enables its absolute pointer, positions scaled to it")
+{
+    Fixture fixture;
+    Client main(fixture.loop, port_of(*fixture.server));
+    uint32_t session = fixture.open_main(main);
+    main.send_message(SPICE_MSGC_MAIN_ATTACH_CHANNELS, {});
+    // The next MAIN_MOUSE_MODE, past the channels list and pings.
+    auto next_mouse_mode = [&] {
+        for (;;) {
+            auto message = main.receive_message();
+            if (message.type == SPICE_MSG_MAIN_MOUSE_MODE)
+                return message.body;
+            REQUIRE((message.type == SPICE_MSG_MAIN_CHANNELS_LIST || message.type == SPICE_MSG_PING));
+        }
+    };
+    // The display channel brings the server's screen (64x48) up to date: positions are given over it.
+    Client display(fixture.loop, port_of(*fixture.server));
+    REQUIRE(display.link(session, SPICE_CHANNEL_DISPLAY, "secret") == SPICE_LINK_ERR_OK);
+    Client inputs(fixture.loop, port_of(*fixture.server));
+    REQUIRE(inputs.link(session, SPICE_CHANNEL_INPUTS, "secret") == SPICE_LINK_ERR_OK);
+    CHECK(inputs.receive_message().type == SPICE_MSG_INPUTS_INIT);
+
+    fixture.input.set_absolute(true);
+    CHECK(next_mouse_mode() == std::vector<uint8_t> { 3, 0, 1, 0 });
+    main.send_message(SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST, { 2, 0 });
+    CHECK(next_mouse_mode() == std::vector<uint8_t> { 3, 0, 2, 0 });
+
+    auto position = [](uint32_t x, uint32_t y, uint16_t buttons, uint8_t display_id = 0) {
+        std::vector<uint8_t> body;
+        WireWriter writer(body);
+        writer.put_u32(x);
+        writer.put_u32(y);
+        writer.put_u16(buttons);
+        writer.put_u8(display_id);
+        return body;
+    };
+    inputs.send_message(SPICE_MSGC_INPUTS_MOUSE_POSITION, position(63, 47, 1));
+    inputs.send_message(SPICE_MSGC_INPUTS_MOUSE_POSITION, position(0, 500, 0));
+    inputs.send_message(SPICE_MSGC_INPUTS_MOUSE_POSITION, position(5, 5, 0, 1)); // another display: ignored
+    inputs.send_message(SPICE_MSGC_INPUTS_MOUSE_MOTION, { 5, 0, 0, 0, 5, 0, 0, 0, 0, 0 }); // relative: ignored
+    CHECK(inputs.receive_message().type == SPICE_MSG_INPUTS_MOUSE_MOTION_ACK);
+    inputs.send_message(SPICE_MSGC_INPUTS_MOUSE_PRESS, { SPICE_MOUSE_BUTTON_RIGHT, 4, 0 });
+    inputs.send_message(SPICE_MSGC_INPUTS_MOUSE_PRESS, { SPICE_MOUSE_BUTTON_UP, 0, 0 });
+
+    for (int i = 0; i < 10 && fixture.input.events.size() < 4; ++i)
+        fixture.loop.run_once(10);
+    // The guest's driver goes away: back to server mode, and positions no longer count.
+    fixture.input.set_absolute(false);
+    CHECK(next_mouse_mode() == std::vector<uint8_t> { 1, 0, 1, 0 });
+    inputs.send_message(SPICE_MSGC_INPUTS_MOUSE_POSITION, position(1, 1, 0));
+    inputs.send_message(SPICE_MSGC_INPUTS_MOUSE_MOTION, { 2, 0, 0, 0, 3, 0, 0, 0, 0, 0 });
+    for (int i = 0; i < 10 && fixture.input.events.size() < 5; ++i)
+        fixture.loop.run_once(10);
+    std::string events;
+    for (auto& event : fixture.input.events)
+        events += event + "; ";
+    INFO(events);
+    CHECK(fixture.input.events
+        == std::vector<std::string> { "position 65535 65535 0 1", "position 0 65535 0 0", "position 0 65535 0 4", "position 0 65535 -1 0",
+            "motion 2 3 0 0" });
+}
+
+TEST_CASE("spice server: the cursor channel gets the guest's cursor in INIT, then its commands, shapes cached by unique id")
+{
+    Fixture fixture;
+    auto cursors = CursorStream::create();
+    REQUIRE(cursors.ok());
+    REQUIRE(fixture.server->attach_cursor(**cursors).ok());
+    CursorShape arrow;
+    arrow.unique = 77;
+    arrow.width = 2;
+    arrow.height = 2;
+    arrow.data.assign(16, 0x5A);
+    (*cursors)->post(CursorSet { Point { 100, 50 }, true, arrow });
+    fixture.loop.run_once(10);
+
+    Client main(fixture.loop, port_of(*fixture.server));
+    uint32_t session = fixture.open_main(main);
+    main.send_message(SPICE_MSGC_MAIN_ATTACH_CHANNELS, {});
+    Client cursor(fixture.loop, port_of(*fixture.server));
+    REQUIRE(cursor.link(session, SPICE_CHANNEL_CURSOR, "secret") == SPICE_LINK_ERR_OK);
+    CHECK(cursor.receive_message().type == SPICE_MSG_SET_ACK);
+    cursor.send_message(SPICE_MSGC_ACK_SYNC, u32_body(1));
+    auto init = cursor.receive_message();
+    REQUIRE(init.type == SPICE_MSG_CURSOR_INIT);
+    REQUIRE(init.body.size() == 4 + 2 + 2 + 1 + 2 + 17 + 16);
+    CHECK(init.body[0] == 100);
+    CHECK(init.body[2] == 50);
+    CHECK(init.body[8] == 1);                           // visible
+    CHECK(init.body[9] == SPICE_CURSOR_FLAGS_CACHE_ME); // flags
+    CHECK(u32_at(init.body, 11) == 77);                 // unique
+    CHECK(init.body[28] == 0x5A);
+
+    (*cursors)->post(CursorMove { Point { 7, 8 } });
+    auto move = cursor.receive_message();
+    CHECK(move.type == SPICE_MSG_CURSOR_MOVE);
+    CHECK(move.body == std::vector<uint8_t> { 7, 0, 8, 0 });
+    (*cursors)->post(CursorSet { Point { 1, 2 }, true, arrow });
+    auto again = cursor.receive_message();
+    CHECK(again.type == SPICE_MSG_CURSOR_SET);
+    CHECK(again.body.size() == 4 + 1 + 2 + 17); // FROM_CACHE: the header alone
+    CHECK(again.body[5] == SPICE_CURSOR_FLAGS_FROM_CACHE);
+    (*cursors)->post(CursorHide {});
+    CHECK(cursor.receive_message().type == SPICE_MSG_CURSOR_HIDE);
+    (*cursors)->post(CursorTrail { 4, 5 });
+    auto trail = cursor.receive_message();
+    CHECK(trail.type == SPICE_MSG_CURSOR_TRAIL);
+    CHECK(trail.body == std::vector<uint8_t> { 4, 0, 5, 0 });
+
+    // Past the cache's size, the least recently used shape is invalidated before a new one is cached:
+    // 77 is the oldest once kCursorCacheSize new shapes have come.
+    std::vector<uint64_t> invalidated;
+    size_t sets = 0;
+    for (uint64_t unique = 1000; unique < 1000 + kCursorCacheSize; ++unique) {
+        arrow.unique = unique;
+        (*cursors)->post(CursorSet { Point {}, true, arrow });
+        fixture.loop.run_once(0);
+        for (;;) {
+            auto message = cursor.receive_message();
+            if (message.type == SPICE_MSG_CURSOR_INVAL_ONE) {
+                invalidated.push_back(u32_at(message.body, 0) | uint64_t(u32_at(message.body, 4)) << 32);
+                continue;
+            }
+            REQUIRE(message.type == SPICE_MSG_CURSOR_SET);
+            CHECK(message.body[5] == SPICE_CURSOR_FLAGS_CACHE_ME);
+            if (++sets % kCursorAckWindow == 0)
+                cursor.send_message(SPICE_MSGC_ACK, {});
+            break;
+        }
+    }
+    CHECK(invalidated == std::vector<uint64_t> { 77 });
+}
+
+TEST_CASE("spice server: a cursor channel with no device says no cursor; in client mouse mode MOVEs are not sent")
+{
+    Fixture fixture;
+    Client main(fixture.loop, port_of(*fixture.server));
+    uint32_t session = fixture.open_main(main);
+    main.send_message(SPICE_MSGC_MAIN_ATTACH_CHANNELS, {});
+    Client bare(fixture.loop, port_of(*fixture.server));
+    REQUIRE(bare.link(session, SPICE_CHANNEL_CURSOR, "secret") == SPICE_LINK_ERR_OK);
+    CHECK(bare.receive_message().type == SPICE_MSG_SET_ACK);
+    auto none = bare.receive_message();
+    CHECK(none.type == SPICE_MSG_CURSOR_INIT);
+    CHECK(none.body == std::vector<uint8_t> { 0, 0, 0, 0, 0, 0, 0, 0, 0, SPICE_CURSOR_FLAGS_NONE, 0 });
+
+    auto cursors = CursorStream::create();
+    REQUIRE(cursors.ok());
+    REQUIRE(fixture.server->attach_cursor(**cursors).ok());
+    fixture.input.set_absolute(true);
+    main.send_message(SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST, { 2, 0 });
+    for (int i = 0; i < 5; ++i)
+        fixture.loop.run_once(5);
+    CursorShape dot;
+    dot.width = 1;
+    dot.height = 1;
+    dot.data.assign(4, 0xFF);
+    (*cursors)->post(CursorSet { Point { 5, 5 }, true, dot });
+    (*cursors)->post(CursorMove { Point { 6, 6 } });
+    (*cursors)->post(CursorHide {});
+    auto set = bare.receive_message();
+    CHECK(set.type == SPICE_MSG_CURSOR_SET);
+    CHECK(set.body[5] == 0); // unique 0: not cached
+    CHECK(set.body.size() == 4 + 1 + 2 + 17 + 4);
+    CHECK(bare.receive_message().type == SPICE_MSG_CURSOR_HIDE);
 }

@@ -32,7 +32,7 @@ TEST_CASE("--spice: off unless given; port, addr, unix and the three ticketing c
     CHECK_FALSE(parse_args({}).value().spice.has_value());
 
     auto tcp = parse_args({ "--spice", "port=5930,password=secret" });
-    REQUIRE_MESSAGE(tcp.ok(), tcp.error().message);
+    REQUIRE_MESSAGE(tcp.ok(), tcp.error_message());
     REQUIRE(tcp->spice);
     CHECK(tcp->spice->address == "127.0.0.1");
     CHECK(tcp->spice->port == 5930);
@@ -40,13 +40,13 @@ TEST_CASE("--spice: off unless given; port, addr, unix and the three ticketing c
     CHECK_FALSE(tcp->spice->disable_ticketing);
 
     auto any_port = parse_args({ "--spice=addr=0.0.0.0,port=0,disable-ticketing" });
-    REQUIRE_MESSAGE(any_port.ok(), any_port.error().message);
+    REQUIRE_MESSAGE(any_port.ok(), any_port.error_message());
     CHECK(any_port->spice->address == "0.0.0.0");
     CHECK(any_port->spice->port == 0);
     CHECK(any_port->spice->disable_ticketing);
 
     auto unix_socket = parse_args({ "--spice", "unix=/run/spice.sock,password-file=/etc/pw" });
-    REQUIRE_MESSAGE(unix_socket.ok(), unix_socket.error().message);
+    REQUIRE_MESSAGE(unix_socket.ok(), unix_socket.error_message());
     CHECK(unix_socket->spice->unix_path == "/run/spice.sock");
     CHECK_FALSE(unix_socket->spice->port);
     CHECK(unix_socket->spice->password_file == "/etc/pw");
@@ -64,11 +64,21 @@ TEST_CASE("--spice: every mistake is one line naming it")
     CHECK(spice_error("port=1,port=2,disable-ticketing") == "--spice: port is given more than once (keep one)");
     CHECK(spice_error("port=1,disable-ticketing=yes") == "--spice: disable-ticketing takes no value");
     CHECK(spice_error("port=1,tls-port=2,disable-ticketing")
-        == "--spice: unknown setting 'tls-port' (port=N, addr=A, unix=PATH, password=S, password-file=PATH, disable-ticketing)");
+        == "--spice: unknown setting 'tls-port' (port=N, addr=A, unix=PATH, password=S, password-file=PATH, disable-ticketing, max-connections=N)");
     CHECK(spice_error("port=1,password=,x") == "--spice: password= needs a value");
     CHECK(spice_error("unix=/x,addr=::1,disable-ticketing") == "--spice: addr= goes with port=, not with unix=");
     CHECK(spice_error("port=1,password=" + std::string(61, 'p')) == "--spice: the password is longer than SPICE's 60 bytes");
     CHECK(spice_error("port=1,password=" + std::string(60, 'p')) == "(accepted)");
+}
+
+TEST_CASE("--spice max-connections: 64 unless given, 1..4096")
+{
+    CHECK(parse_args({ "--spice", "port=0,disable-ticketing" }).value().spice->max_connections == 64);
+    CHECK(parse_args({ "--spice", "port=0,disable-ticketing,max-connections=1" }).value().spice->max_connections == 1);
+    CHECK(parse_args({ "--spice", "port=0,disable-ticketing,max-connections=4096" }).value().spice->max_connections == 4096);
+    CHECK(spice_error("port=0,disable-ticketing,max-connections=0") == "--spice: max-connections '0' is not a number 1..4096");
+    CHECK(spice_error("port=0,disable-ticketing,max-connections=4097") == "--spice: max-connections '4097' is not a number 1..4096");
+    CHECK(spice_error("port=0,disable-ticketing,max-connections=-1") == "--spice: max-connections '-1' is not a number 1..4096");
 }
 
 TEST_CASE("the password file: one line, its final line break dropped")
