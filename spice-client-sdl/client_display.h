@@ -1,0 +1,79 @@
+// The display channel's state on the client: surfaces rendered by spice-common's canvas, every
+// drawing message, images through the ImageStore's caches and codecs, MJPEG video streams drawn at
+// their destination, MARK / RESET, and the primary surface kept as a Framebuffer for the window.
+#pragma once
+
+#include "spice-client-sdl/channel_connection.h"
+#include "spice-client-sdl/image_store.h"
+#include "spice-common/canvas.h"
+
+#include <array>
+#include <map>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace spicebox {
+
+class ClientDisplay {
+public:
+    // What DISPLAY_INIT announces: the pixmap cache and GLZ window, in pixels.
+    static constexpr uint64_t kPixmapCachePixels = 20u << 20;
+    static constexpr uint32_t kGlzWindowPixels = 3u << 20;
+    static constexpr uint8_t kPixmapCacheId = 1;
+    static constexpr uint8_t kGlzDictionaryId = 1;
+
+    ClientDisplay();
+
+    // The display capabilities we send in the link.
+    static std::vector<uint32_t> channel_caps();
+    // The DISPLAY_INIT body.
+    static std::vector<uint8_t> init_message();
+
+    Result<void> handle(const ChannelMessage&);
+
+    // Copies the primary into screen() if drawing changed it since the last call.
+    void refresh_screen();
+    const Framebuffer& screen() const { return m_screen; }
+    uint64_t generation() const { return m_generation; }
+    // Bumps when the primary is created or a draw covers more than 1/kSmallDrawDivisor of it: a
+    // blinking text cursor or a ticking clock does not, so a screenshot can tell a settled screen.
+    uint64_t major_generation() const { return m_major_generation; }
+    static constexpr uint64_t kSmallDrawDivisor = 1000;
+    bool frame_complete() const { return m_canvas.primary_surface().has_value() && m_marked; }
+    // A primary exists and something was drawn on it since it was created.
+    bool primary_drawn() const { return m_canvas.primary_surface().has_value() && m_primary_drawn; }
+    size_t monitor_count() const { return m_monitor_count; }
+
+private:
+    struct Stream {
+        uint32_t surface_id { 0 };
+        bool top_down { false };
+        Rect dest;
+        std::optional<std::vector<Rect>> clip;
+    };
+
+    Result<void> create_surface(WireReader&);
+    Result<void> destroy_surface(uint32_t surface_id);
+    Result<void> draw(DrawCommand);
+    Result<void> create_stream(WireReader&);
+    Result<void> stream_frame(uint32_t id, std::optional<Rect> dest, std::span<const uint8_t> frame);
+    Result<Stream*> find_stream(uint32_t id);
+    void reset();
+    void touched(uint32_t surface_id, const Rect& area);
+
+    Canvas m_canvas;
+    ImageStore m_images;
+    std::array<std::optional<Stream>, 64> m_streams;
+    std::map<uint32_t, uint64_t> m_surface_bytes;
+    uint64_t m_total_surface_bytes { 0 };
+    Framebuffer m_screen;
+    bool m_screen_dirty { false };
+    uint64_t m_generation { 0 };
+    uint64_t m_major_generation { 0 };
+    bool m_marked { false };
+    bool m_primary_drawn { false };
+    size_t m_monitor_count { 0 };
+};
+
+} // namespace spicebox
