@@ -49,7 +49,7 @@ Result<void> EventLoop::watch_readable(int fd, Callback on_readable)
 Result<void> EventLoop::set_write_interest(int fd, bool enabled)
 {
     epoll_event event {};
-    event.events = EPOLLIN | (enabled ? EPOLLOUT : 0);
+    event.events = EPOLLIN | (enabled ? uint32_t(EPOLLOUT) : 0u);
     event.data.fd = fd;
     if (epoll_ctl(m_epoll.get(), EPOLL_CTL_MOD, fd, &event) < 0)
         return system_error("epoll_ctl");
@@ -110,8 +110,10 @@ void EventLoop::run()
         }
         for (int i = 0; i < count; ++i) {
             int fd = events[i].data.fd;
-            if (fd == m_wakeup.get())
+            if (fd == m_wakeup.get()) {
+                run_posted();
                 continue;
+            }
             std::shared_ptr<Callback> callback;
             {
                 std::lock_guard lock(m_mutex);
@@ -124,6 +126,27 @@ void EventLoop::run()
                 (*callback)();
         }
     }
+}
+
+void EventLoop::post(Callback callback)
+{
+    std::lock_guard lock(m_mutex);
+    m_posted.push_back(std::move(callback));
+    uint64_t one = 1;
+    [[maybe_unused]] auto written = ::write(m_wakeup.get(), &one, sizeof one);
+}
+
+void EventLoop::run_posted()
+{
+    uint64_t count = 0;
+    [[maybe_unused]] auto drained = ::read(m_wakeup.get(), &count, sizeof count);
+    std::vector<Callback> posted;
+    {
+        std::lock_guard lock(m_mutex);
+        posted.swap(m_posted);
+    }
+    for (auto& callback : posted)
+        callback();
 }
 
 void EventLoop::stop()

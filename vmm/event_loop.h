@@ -1,5 +1,5 @@
 // The epoll loop that owns the host side's file descriptors: stdin for the serial console, timers,
-// and (later) SPICE sockets. Callbacks run on the loop's thread; stop() may be called from any thread.
+// and (later) SPICE sockets. Callbacks run on the loop's thread; post() and stop() may be called from any thread.
 #pragma once
 
 #include "base/result.h"
@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 namespace spicebox {
 
@@ -28,6 +29,8 @@ public:
     // Calls `callback` once after `delay`; returns a timer id.
     Result<int> add_timer(std::chrono::nanoseconds delay, Callback callback);
     void cancel_timer(int id);
+    // From any thread: runs `callback` once on the loop's thread, soon.
+    void post(Callback callback);
 
     // Runs callbacks until stop().
     void run();
@@ -35,12 +38,14 @@ public:
 
 private:
     EventLoop() = default;
+    void run_posted();
 
     FileDescriptor m_epoll;
     FileDescriptor m_wakeup;
     std::mutex m_mutex;
     std::map<int, std::shared_ptr<Callback>> m_watches;
     std::map<int, FileDescriptor> m_timers;
+    std::vector<Callback> m_posted;
     bool m_stopping { false };
 };
 

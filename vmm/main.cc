@@ -1,16 +1,20 @@
 // spicebox: parse the command line, build the machine, load the guest, run it, and turn the way the run
 // ended into the exit status --help documents.
 #include "base/log.h"
+#include "spice-client-sdl/sdl_window.h"
 #include "spice-common/png_writer.h"
 #include "vmm/bios_image.h"
 #include "vmm/boot_cpu.h"
 #include "vmm/builtin_guests.h"
 #include "vmm/command_line.h"
+#include "vmm/connect_command.h"
 #include "vmm/elf_loader.h"
 #include "vmm/linux_loader.h"
 #include "vmm/machine.h"
 #include "vmm/mp_table.h"
 #include "vmm/screen_watch.h"
+#include "vmm/screenshot_command.h"
+#include "vmm/sdl_display.h"
 #include "vmm/serial_console.h"
 #include "vmm/spice_service.h"
 
@@ -76,6 +80,20 @@ int fail(int status, const Error& error)
 {
     std::fprintf(stderr, "spicebox: %s\n", error.message.c_str());
     return status;
+}
+
+int screenshot_main(std::span<const std::string_view> args)
+{
+    auto parsed = parse_screenshot_command(args);
+    if (!parsed)
+        return fail(kExitUsage, parsed.error());
+    if (parsed->help) {
+        std::fputs(screenshot_help_text().c_str(), stdout);
+        return kExitOk;
+    }
+    if (auto done = run_screenshot(*parsed); !done)
+        return fail(kExitRuntimeError, done.error());
+    return kExitOk;
 }
 
 std::string list_guests_text()
@@ -197,11 +215,42 @@ int exit_status(const RunOutcome& outcome, const char* awaited, bool matched)
     return kExitRuntimeError;
 }
 
+// The name in the window's title: the guest's, or the kernel's file name.
+std::string guest_title(const Options& options)
+{
+    if (options.bios)
+        return "firmware";
+    if (options.kernel)
+        return options.kernel->substr(options.kernel->find_last_of('/') + 1);
+    return options.guest.value_or(kDefaultGuest);
+}
+
+// --display: the window, or null to run headless. Without --display the window opens only where a
+// display is announced and SDL manages to open on it.
+Result<std::unique_ptr<SdlWindow>> open_window(const Options& options)
+{
+    if (options.display == DisplayKind::None)
+        return std::unique_ptr<SdlWindow> {};
+    if (options.display == DisplayKind::Auto && !display_announced())
+        return std::unique_ptr<SdlWindow> {};
+    auto window = SdlWindow::open(guest_title(options));
+    if (window)
+        return window;
+    if (options.display == DisplayKind::Sdl)
+        return wrap_error("--display sdl", window.error());
+    LOG_INFO("main", "running headless: %s", window.error().message.c_str());
+    return std::unique_ptr<SdlWindow> {};
+}
+
 }
 
 int main(int argc, char** argv)
 {
     std::vector<std::string_view> args(argv + 1, argv + argc);
+    if (!args.empty() && args[0] == "screenshot")
+        return screenshot_main(std::span(args).subspan(1));
+    if (!args.empty() && args[0] == "connect")
+        return run_connect_command(std::span(args).subspan(1));
     auto parsed = parse_command_line(args);
     if (!parsed)
         return fail(kExitUsage, parsed.error());
@@ -220,8 +269,9 @@ int main(int argc, char** argv)
         return kExitOk;
     }
     set_log_level(options.verbose ? LogLevel::Debug : LogLevel::Warning);
-    if (options.display == DisplayKind::Sdl)
-        std::fprintf(stderr, "spicebox: --display sdl: the SDL window is not part of this build yet; running without a display\n");
+    auto window = open_window(options);
+    if (!window)
+        return fail(kExitRuntimeError, window.error());
 
     std::vector<uint8_t> kernel_file;
     std::span<const uint8_t> image;
@@ -318,8 +368,14 @@ int main(int argc, char** argv)
         spice = std::move(*started);
         std::fprintf(stderr, "spicebox: SPICE server listening on %s\n", spice->uri().c_str());
     }
+    if (*window && !spice) {
+        auto started = SpiceService::start_in_process_only(**machine, options.vga != VgaKind::None);
+        if (!started)
+            return fail(kExitRuntimeError, started.error());
+        spice = std::move(*started);
+    }
     running_machine = machine->get();
-    auto outcome = (*machine)->run(timeout);
+    auto outcome = *window ? run_with_window(**machine, *spice, **window, timeout) : (*machine)->run(timeout);
     running_machine = nullptr;
     std::fflush(stdout);
     const char* awaited = options.wait_serial ? "--wait-serial" : options.wait_screen ? "--wait-screen" : nullptr;

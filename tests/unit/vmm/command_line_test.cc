@@ -29,7 +29,7 @@ bool contains(const std::string& text, std::string_view part)
 uint64_t memory_of(std::string_view size)
 {
     auto result = parse({ "--memory", size });
-    REQUIRE_MESSAGE(result.ok(), result.error().message);
+    REQUIRE_MESSAGE(result.ok(), result.error_message());
     return result->memory_bytes;
 }
 
@@ -51,7 +51,7 @@ TEST_CASE("no arguments give the documented defaults")
     CHECK(options->serial.kind == SerialConfig::Kind::Stdio);
     CHECK_FALSE(options->wait_serial);
     CHECK_FALSE(options->timeout_seconds);
-    CHECK(options->display == DisplayKind::None);
+    CHECK(options->display == DisplayKind::Auto);
     CHECK_FALSE(options->verbose);
 }
 
@@ -60,11 +60,11 @@ TEST_CASE("every option is accepted as '--opt value' and as '--opt=value'")
     auto separate = parse({ "--kernel", "/boot/vmlinuz", "--initrd", "/boot/initrd.img", "--append", "console=ttyS0 quiet",
         "--memory", "1G", "--cpus", "4", "--serial", "file:/tmp/com1.log", "--wait-serial", "login: $", "--timeout", "2.5",
         "--display", "sdl" });
-    REQUIRE_MESSAGE(separate.ok(), separate.error().message);
+    REQUIRE_MESSAGE(separate.ok(), separate.error_message());
     auto joined = parse({ "--kernel=/boot/vmlinuz", "--initrd=/boot/initrd.img", "--append=console=ttyS0 quiet",
         "--memory=1G", "--cpus=4", "--serial=file:/tmp/com1.log", "--wait-serial=login: $", "--timeout=2.5",
         "--display=sdl" });
-    REQUIRE_MESSAGE(joined.ok(), joined.error().message);
+    REQUIRE_MESSAGE(joined.ok(), joined.error_message());
 
     for (const auto* options : { &separate.value(), &joined.value() }) {
         CHECK(options->kernel == "/boot/vmlinuz");
@@ -396,18 +396,18 @@ TEST_CASE("--qxl sets the QXL card's BAR sizes: powers of two within QEMU's boun
 {
     CHECK_FALSE(parse({}).value().qxl);
     auto both = parse({ "--qxl", "ram=128M,vram=32M" });
-    REQUIRE_MESSAGE(both.ok(), both.error().message);
+    REQUIRE_MESSAGE(both.ok(), both.error_message());
     REQUIRE(both->qxl);
     CHECK(both->qxl->ram_bytes == 128 * kMiB);
     CHECK(both->qxl->vram_bytes == 32 * kMiB);
 
     // One setting keeps the other's default; sizes use -m's syntax, a bare number being MiB.
     auto ram_only = parse({ "--qxl=ram=256" });
-    REQUIRE_MESSAGE(ram_only.ok(), ram_only.error().message);
+    REQUIRE_MESSAGE(ram_only.ok(), ram_only.error_message());
     CHECK(ram_only->qxl->ram_bytes == 256 * kMiB);
     CHECK(ram_only->qxl->vram_bytes == kDefaultQxlVramBytes);
     auto vram_only = parse({ "--qxl", "vram=4KiB", "--vga", "qxl" });
-    REQUIRE_MESSAGE(vram_only.ok(), vram_only.error().message);
+    REQUIRE_MESSAGE(vram_only.ok(), vram_only.error_message());
     CHECK(vram_only->qxl->ram_bytes == kDefaultQxlRamBytes);
     CHECK(vram_only->qxl->vram_bytes == 4 * kKiB);
     CHECK(parse({ "--qxl", "ram=512M,vram=256M" }).ok());
