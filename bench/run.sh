@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Builds what the benchmarks need into ./build (or $BENCH_BUILD_DIR) and runs them against spicebox and
+# QEMU (bench/bench.py): prints the table and writes it to BUILD/bench/results.md. Arguments go to
+# bench.py (e.g. --rounds 3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${BENCH_BUILD_DIR:-build}
+if [[ ! -f $build/build.ninja ]]; then
+    meson setup "$build" >/dev/null
+fi
+ninja -C "$build" vmm/spicebox bench/memcpy-floor bench/bench-client \
+    guest-drivers/hello.elf guest-drivers/demo.elf guest-drivers/io-bench.elf guest-drivers/qxl-bench.elf >&2
+command -v qemu-system-x86_64 >/dev/null || { echo "bench: qemu-system-x86_64 is needed (scripts/install-deps.sh --test)" >&2; exit 1; }
+command -v ss >/dev/null || { echo "bench: ss (iproute2) is needed to count the bytes sent" >&2; exit 1; }
+exec python3 bench/bench.py --build "$build" "$@"
