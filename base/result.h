@@ -38,6 +38,9 @@ public:
 
     const Error& error() const& { return std::get<1>(m_value); }
     Error&& error() && { return std::get<1>(std::move(m_value)); }
+    // The error's message, or nothing when the Result holds a value: for messages built before the
+    // outcome is known (test assertions evaluate theirs either way).
+    std::string error_message() const { return ok() ? std::string() : error().message; }
 
 private:
     T& checked_value()
@@ -64,6 +67,7 @@ public:
     void value() const { }
     const Error& error() const& { return m_error; }
     Error&& error() && { return std::move(m_error); }
+    std::string error_message() const { return m_error.message; }
 
 private:
     Error m_error;

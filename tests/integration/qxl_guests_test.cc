@@ -90,7 +90,7 @@ void check_screenshot(const std::string& guest, const std::string& ready, const 
     CHECK(result.out.find("FAIL") == std::string::npos);
 
     auto actual = read_png(path);
-    REQUIRE_MESSAGE(actual.ok(), actual.error().message);
+    REQUIRE_MESSAGE(actual.ok(), actual.error_message());
     auto difference = screenshot_difference(*actual, expected, path);
     CHECK_MESSAGE(difference.empty(), difference);
     if (difference.empty())
@@ -163,7 +163,7 @@ TEST_CASE("demo: animates for the seconds asked and leaves its desktop on the QX
     // A second at 30 frames per second, paced by the LAPIC timer.
     CHECK(result.elapsed >= std::chrono::milliseconds(900));
     auto screen = read_png(path);
-    REQUIRE_MESSAGE(screen.ok(), screen.error().message);
+    REQUIRE_MESSAGE(screen.ok(), screen.error_message());
     CHECK(screen->width == 1024);
     CHECK(screen->height == 768);
     // The task bar (30, 30, 36) along the bottom and the first window's title bar (40, 90, 170).

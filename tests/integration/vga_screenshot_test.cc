@@ -94,7 +94,7 @@ void check_screenshot(const std::string& guest, const std::vector<std::string>& 
     CHECK(result.out.find(ready) != std::string::npos);
 
     auto actual = read_png(path);
-    REQUIRE_MESSAGE(actual.ok(), actual.error().message);
+    REQUIRE_MESSAGE(actual.ok(), actual.error_message());
     auto difference = screenshot_difference(*actual, expected, path);
     CHECK_MESSAGE(difference.empty(), difference);
     if (difference.empty())

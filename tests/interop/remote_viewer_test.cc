@@ -51,7 +51,7 @@ Framebuffer vbe_reference()
     REQUIRE(run.exit_code == 0);
     auto picture = read_png(png);
     std::remove(png.c_str());
-    REQUIRE_MESSAGE(picture.ok(), picture.error().message);
+    REQUIRE_MESSAGE(picture.ok(), picture.error_message());
     REQUIRE(picture->width == 1024);
     REQUIRE(picture->height == 768);
     return std::move(*picture);
@@ -60,7 +60,7 @@ Framebuffer vbe_reference()
 std::unique_ptr<VirtualDisplay> start_display()
 {
     auto display = VirtualDisplay::start(kScreenWidth, kScreenHeight, kStartDeadline);
-    REQUIRE_MESSAGE(display.ok(), display.error().message);
+    REQUIRE_MESSAGE(display.ok(), display.error_message());
     return std::move(*display);
 }
 
@@ -80,7 +80,7 @@ void check_viewer_shows(const VirtualDisplay& display, RemoteViewer& viewer, con
 {
     auto found = wait_for_picture(display, expected, kPictureDeadline);
     INFO(("remote-viewer output:\n" + viewer.process().output()));
-    REQUIRE_MESSAGE(found.ok(), found.error().message);
+    REQUIRE_MESSAGE(found.ok(), found.error_message());
     MESSAGE((what + ": the guest's screen appeared at (" + std::to_string(found->position.x) + "," + std::to_string(found->position.y)
         + ") of the X screen after " + std::to_string(found->elapsed.count()) + " ms"));
     CHECK(viewer.process().running());
@@ -127,7 +127,7 @@ TEST_CASE("remote-viewer and spicy-screenshot at once both see the guest; remote
         auto second = screenshot_client(spicebox->port(), kPassword, ppm);
         REQUIRE_MESSAGE(second.exit_code == 0, describe(second));
         auto picture = read_ppm(ppm);
-        REQUIRE_MESSAGE(picture.ok(), picture.error().message);
+        REQUIRE_MESSAGE(picture.ok(), picture.error_message());
         CHECK(picture_difference(*picture, reference) == "");
         // The viewer is still connected and still shows the guest.
         check_viewer_shows(*display, viewer, reference, "first remote-viewer after spicy-screenshot");

@@ -77,7 +77,7 @@ const std::vector<uint32_t> kFilterImage {
 void check_filter_image(const std::vector<uint8_t>& filtered)
 {
     auto image = decode_png(handmade_png(2, 3, filtered));
-    REQUIRE_MESSAGE(image.ok(), image.error().message);
+    REQUIRE_MESSAGE(image.ok(), image.error_message());
     CHECK(image->width == 2);
     CHECK(image->height == 3);
     CHECK(image->pixels == kFilterImage);
@@ -94,7 +94,7 @@ std::string error_of(const std::vector<uint8_t>& file)
 TEST_CASE("encode_png writes the signature, an 8-bit RGB IHDR, image data and IEND")
 {
     auto file = encode_png(sample_image(300, 7));
-    REQUIRE_MESSAGE(file.ok(), file.error().message);
+    REQUIRE_MESSAGE(file.ok(), file.error_message());
     REQUIRE(file->size() > 8 + 25 + 12 + 12);
     CHECK(std::equal(png::kSignature.begin(), png::kSignature.end(), file->begin()));
     CHECK(big_endian_at(*file, 8) == 13);
@@ -113,10 +113,10 @@ TEST_CASE("a framebuffer survives write_png and read_png, minus the unused top b
     image.row(3)[4] = 0xFF123456;
     auto path = "/tmp/spicebox-png-test-" + std::to_string(getpid()) + ".png";
     auto written = write_png(image, path);
-    REQUIRE_MESSAGE(written.ok(), written.error().message);
+    REQUIRE_MESSAGE(written.ok(), written.error_message());
     auto read = read_png(path);
     std::remove(path.c_str());
-    REQUIRE_MESSAGE(read.ok(), read.error().message);
+    REQUIRE_MESSAGE(read.ok(), read.error_message());
     CHECK(read->width == 123);
     CHECK(read->height == 45);
     CHECK(read->at(4, 3) == 0x123456);

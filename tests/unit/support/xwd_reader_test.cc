@@ -59,7 +59,7 @@ const std::vector<uint32_t> kPixels { 0x112233, 0x445566, 0x778899, 0xAABBCC };
 TEST_CASE("xwd: 24 bits per pixel, least significant byte first, lines padded (Xvfb's depth-24 screen)")
 {
     auto screen = decode_xwd(make_xwd({}, kPixels));
-    REQUIRE_MESSAGE(screen.ok(), screen.error().message);
+    REQUIRE_MESSAGE(screen.ok(), screen.error_message());
     CHECK(screen->width == 2);
     CHECK(screen->height == 2);
     CHECK(screen->pixels == kPixels);
@@ -72,7 +72,7 @@ TEST_CASE("xwd: 32 bits per pixel, most significant byte first")
     layout.byte_order = 1;
     layout.colors = 0;
     auto screen = decode_xwd(make_xwd(layout, kPixels));
-    REQUIRE_MESSAGE(screen.ok(), screen.error().message);
+    REQUIRE_MESSAGE(screen.ok(), screen.error_message());
     CHECK(screen->pixels == kPixels);
 }
 
