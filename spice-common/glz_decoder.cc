@@ -4,6 +4,7 @@
 #include "spice-common/glz_decoder.h"
 
 #include "spice-common/bitmap_image.h"
+#include "spice-common/lz_byte_source.h"
 #include "spice-common/lz_decoder.h"
 
 #include <spice/enums.h>
@@ -50,34 +51,6 @@ enum class Pass {
     Alpha, // 1 byte into a pixel's alpha; bias 2
 };
 
-class ByteSource {
-public:
-    explicit ByteSource(std::span<const uint8_t> data) : m_data(data) { }
-
-    Result<uint8_t> u8()
-    {
-        if (m_offset == m_data.size())
-            return Error { "GLZ: stream ends early" };
-        return m_data[m_offset++];
-    }
-    Result<uint32_t> be32()
-    {
-        uint32_t value = 0;
-        for (int i = 0; i < 4; ++i)
-            value = value << 8 | TRY(u8());
-        return value;
-    }
-    Result<uint64_t> be64()
-    {
-        uint64_t high = TRY(be32());
-        return high << 32 | TRY(be32());
-    }
-
-private:
-    std::span<const uint8_t> m_data;
-    size_t m_offset { 0 };
-};
-
 uint32_t widen_5_bits(uint32_t value)
 {
     return value << 3 | value >> 2;
@@ -91,7 +64,7 @@ uint32_t xrgb_from_rgb555(uint16_t pixel)
 constexpr uint32_t alpha_shift = 24;
 constexpr uint32_t alpha_mask = 0xffu << alpha_shift;
 
-Result<uint32_t> literal(ByteSource& in, Pass pass, uint32_t pixel)
+Result<uint32_t> literal(LzByteSource& in, Pass pass, uint32_t pixel)
 {
     switch (pass) {
     case Pass::Bgr: {
@@ -111,7 +84,7 @@ Result<uint32_t> literal(ByteSource& in, Pass pass, uint32_t pixel)
     return pixel;
 }
 
-Result<void> decode_pass(ByteSource& in, std::span<uint32_t> out, Pass pass, uint64_t image_id, const GlzDictionary& dictionary)
+Result<void> decode_pass(LzByteSource& in, std::span<uint32_t> out, Pass pass, uint64_t image_id, const GlzDictionary& dictionary)
 {
     const uint32_t bias = pass == Pass::Bgr ? 0 : pass == Pass::Rgb16 ? 1 : 2;
     size_t at = 0;
@@ -229,7 +202,7 @@ void GlzDictionary::clear()
 
 Result<Bitmap> decode_glz(std::span<const uint8_t> payload, GlzDictionary& dictionary)
 {
-    ByteSource in(payload);
+    LzByteSource in(payload, "GLZ");
     if (TRY(in.be32()) != lz_magic)
         return Error { "GLZ: bad magic" };
     if (TRY(in.be32()) != lz_version)

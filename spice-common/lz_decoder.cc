@@ -5,6 +5,7 @@
 #include "spice-common/lz_decoder.h"
 
 #include "spice-common/bitmap_image.h"
+#include "spice-common/lz_byte_source.h"
 
 #include <algorithm>
 
@@ -58,31 +59,8 @@ constexpr uint32_t length_bias(UnitKind kind)
     return 0;
 }
 
-class ByteSource {
-public:
-    explicit ByteSource(std::span<const uint8_t> data) : m_data(data) { }
-
-    Result<uint8_t> u8()
-    {
-        if (m_offset == m_data.size())
-            return Error { "LZ: stream ends early" };
-        return m_data[m_offset++];
-    }
-    Result<uint32_t> be32()
-    {
-        uint32_t value = 0;
-        for (int i = 0; i < 4; ++i)
-            value = value << 8 | TRY(u8());
-        return value;
-    }
-
-private:
-    std::span<const uint8_t> m_data;
-    size_t m_offset { 0 };
-};
-
 // Decodes units until `out` (a whole number of units) is full.
-Result<void> decode_units(ByteSource& in, std::span<uint8_t> out, UnitKind kind)
+Result<void> decode_units(LzByteSource& in, std::span<uint8_t> out, UnitKind kind)
 {
     const size_t size = unit_size(kind);
     size_t at = 0;
@@ -190,7 +168,7 @@ Result<TypeLayout> layout_of(LzImageType type)
 
 Result<Bitmap> decode_lz(std::span<const uint8_t> payload, std::span<const uint32_t> palette)
 {
-    ByteSource in(payload);
+    LzByteSource in(payload, "LZ");
     if (TRY(in.be32()) != lz_magic)
         return Error { "LZ: bad magic" };
     if (TRY(in.be32()) != lz_version)
