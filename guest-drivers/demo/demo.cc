@@ -17,6 +17,7 @@
 #include "demo/vmmouse.h"
 #include "qxl/apic.h"
 #include "qxl/qxl_card.h"
+#include "qxl/qxl_desktop.h"
 #include "qxl/qxl_heap.h"
 #include "qxl/qxl_painter.h"
 #include "qxl/qxl_releases.h"
@@ -463,26 +464,11 @@ int guest_main(const BootInfo& boot)
         return int(ExitStatus::Failed);
     g_card.reset();
     g_card.use_interrupts(qxl_vector, timer_vector, linux_int_mask);
-    const QXLRom& rom = g_card.rom();
-    const Bars& bars = g_card.bars();
-    uint8_t main_slot = rom.slots_start;
-    uint8_t surface_slot = uint8_t(rom.slots_start + 1);
-    if (!g_card.memslot_add(main_slot, bars.ram, bars.ram + rom.ram_header_offset, true)
-        || !g_card.memslot_add(surface_slot, bars.vram, bars.vram + bars.vram_size, true)) {
-        print("demo: memory slots refused\n");
-        return int(ExitStatus::Failed);
-    }
-    g_heap.init(g_card, main_slot, g_card.ram_bar(), rom.pages_offset, uint64_t(rom.num_pages) * 4096);
-    QXLSurfaceCreate create {};
-    create.width = width;
-    create.height = height;
-    create.stride = width * 4;
-    create.format = SPICE_SURFACE_FMT_32_xRGB;
-    create.type = QXL_SURF_TYPE_PRIMARY;
-    create.mem = g_card.physical(surface_slot, 0);
     bool mouse = g_input.init(keyboard_vector, mouse_vector);
     bool absolute = mouse && g_vmmouse.init();
-    if (!g_card.create_primary(create, true) || !desktop() || !draw_typed()) {
+    if (!start_desktop(g_card, g_heap, width, height, "demo"))
+        return int(ExitStatus::Failed);
+    if (!desktop() || !draw_typed()) {
         print("demo: drawing the desktop failed\n");
         return int(ExitStatus::Failed);
     }

@@ -9,6 +9,7 @@
 // Serial: "qxl-bench: drawing N frames" before the sequence, "qxl-bench: done ..." after it.
 #include "qxl/apic.h"
 #include "qxl/qxl_card.h"
+#include "qxl/qxl_desktop.h"
 #include "qxl/qxl_heap.h"
 #include "qxl/qxl_painter.h"
 #include "qxl/qxl_releases.h"
@@ -212,25 +213,10 @@ int guest_main(const BootInfo& boot)
     g_card.reset();
     // Polling, as Xorg's driver does, for the same reason as sleep_ms.
     g_card.use_polling();
-    const QXLRom& rom = g_card.rom();
-    const Bars& bars = g_card.bars();
-    uint8_t main_slot = rom.slots_start;
-    uint8_t surface_slot = uint8_t(rom.slots_start + 1);
-    if (!g_card.memslot_add(main_slot, bars.ram, bars.ram + rom.ram_header_offset, true)
-        || !g_card.memslot_add(surface_slot, bars.vram, bars.vram + bars.vram_size, true)) {
-        print("qxl-bench: memory slots refused\n");
+    if (!start_desktop(g_card, g_heap, width, height, "qxl-bench"))
         return int(ExitStatus::Failed);
-    }
-    g_heap.init(g_card, main_slot, g_card.ram_bar(), rom.pages_offset, uint64_t(rom.num_pages) * 4096);
-    QXLSurfaceCreate create {};
-    create.width = width;
-    create.height = height;
-    create.stride = width * 4;
-    create.format = SPICE_SURFACE_FMT_32_xRGB;
-    create.type = QXL_SURF_TYPE_PRIMARY;
-    create.mem = g_card.physical(surface_slot, 0);
-    if (!g_card.create_primary(create, true) || !g_painter.fill(0, rect(0, 0, width, height), 0)) {
-        print("qxl-bench: creating the primary failed\n");
+    if (!g_painter.fill(0, rect(0, 0, width, height), 0)) {
+        print("qxl-bench: clearing the primary failed\n");
         return int(ExitStatus::Failed);
     }
     sleep_ms(delay_ms);
