@@ -7,6 +7,7 @@
 #include "spice-common/draw_demarshaller.h"
 #include "spice-server/command_stream.h"
 #include "spice-server/spice_server.h"
+#include "tests/unit/spice-server/poll_loop.h"
 #include "tests/unit/spice-server/spice_test_client.h"
 
 #include <doctest/doctest.h>
@@ -22,66 +23,6 @@ using namespace spicebox;
 using namespace spicebox::test;
 
 namespace {
-
-// The server's loop: readiness by poll(), timers by the clock.
-class Loop final : public ServerLoop {
-public:
-    Result<void> watch(int fd, Callback on_ready) override
-    {
-        m_watches[fd] = { std::move(on_ready), false };
-        return {};
-    }
-    Result<void> set_write_interest(int fd, bool enabled) override
-    {
-        m_watches.at(fd).write = enabled;
-        return {};
-    }
-    void unwatch(int fd) override { m_watches.erase(fd); }
-    Result<int> add_timer(std::chrono::nanoseconds delay, Callback callback) override
-    {
-        m_timers[++m_next] = { std::chrono::steady_clock::now() + delay, std::move(callback) };
-        return m_next;
-    }
-    void cancel_timer(int id) override { m_timers.erase(id); }
-
-    void run_once(int timeout_ms)
-    {
-        std::vector<pollfd> fds;
-        for (auto& [fd, watch] : m_watches)
-            fds.push_back({ fd, short(POLLIN | (watch.write ? POLLOUT : 0)), 0 });
-        poll(fds.data(), fds.size(), timeout_ms);
-        for (auto& entry : fds) {
-            auto found = m_watches.find(entry.fd);
-            if (entry.revents && found != m_watches.end()) {
-                auto callback = found->second.callback;
-                callback();
-            }
-        }
-        std::vector<int> due;
-        for (auto& [id, timer] : m_timers) {
-            if (timer.deadline <= std::chrono::steady_clock::now())
-                due.push_back(id);
-        }
-        for (int id : due) {
-            auto callback = std::move(m_timers.at(id).callback);
-            m_timers.erase(id);
-            callback();
-        }
-    }
-
-private:
-    struct Watch {
-        Callback callback;
-        bool write;
-    };
-    struct Timer {
-        std::chrono::steady_clock::time_point deadline;
-        Callback callback;
-    };
-    std::map<int, Watch> m_watches;
-    std::map<int, Timer> m_timers;
-    int m_next { 0 };
-};
 
 // A display card in VGA mode with no picture: the framebuffer source the display channel needs.
 class NoScreen final : public FramebufferSource {
@@ -101,7 +42,7 @@ struct Message {
 // One channel over a socketpair handed to the server.
 class Connection {
 public:
-    Connection(Loop& loop, SpiceServer& server) : m_loop(loop)
+    Connection(PollLoop& loop, SpiceServer& server) : m_loop(loop)
     {
         int fds[2];
         REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds) == 0);
@@ -176,7 +117,7 @@ public:
     }
 
 private:
-    Loop& m_loop;
+    PollLoop& m_loop;
     int m_fd;
     std::vector<uint8_t> m_buffer;
 };
@@ -186,7 +127,7 @@ const std::vector<uint8_t> kDisplayInit { 0x01, 0x00, 0x00, 0x40, 0x01, 0x00, 0x
 // A display client that renders what it is sent: images raw, from its pixmap cache, or other surfaces.
 class RenderingClient final : private ImageResolver {
 public:
-    RenderingClient(Loop& loop, SpiceServer& server, uint32_t session)
+    RenderingClient(PollLoop& loop, SpiceServer& server, uint32_t session)
         : m_connection(loop, server)
     {
         m_connection.link(session, SPICE_CHANNEL_DISPLAY);
@@ -361,7 +302,7 @@ size_t draw_messages(const std::map<uint16_t, size_t>& counts)
 
 TEST_CASE("display commands: clients from the start, joining late and falling behind all end with the server's picture")
 {
-    Loop loop;
+    PollLoop loop;
     NoScreen screen;
     Guest guest;
     SpiceServerConfig config;
