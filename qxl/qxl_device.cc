@@ -310,7 +310,7 @@ void QxlDevice::hard_reset()
         if (m_surfaces[id].live)
             destroy_surface(id, false);
     }
-    m_sink.cursor(CursorHide {});
+    m_sink.cursor(CursorReset {});
     m_slots.reset();
     write_qxl_rom(rom(), m_layout);
     m_ram.reset();
@@ -381,7 +381,7 @@ void QxlDevice::destroy_primary()
     set_mode(QxlMode::Undefined);
     if (m_surfaces[0].live)
         destroy_surface(0, true);
-    m_sink.cursor(CursorHide {});
+    m_sink.cursor(CursorReset {});
 }
 
 void QxlDevice::set_compat_mode(uint8_t mode_index)
@@ -461,7 +461,7 @@ void QxlDevice::destroy_all_surfaces()
         if (m_surfaces[id].live)
             destroy_surface(id, true);
     }
-    m_sink.cursor(CursorHide {});
+    m_sink.cursor(CursorReset {});
 }
 
 void QxlDevice::monitors_config()

@@ -22,6 +22,7 @@ void CursorOverlay::apply(const CursorCommand& command)
                    },
                    [this](const CursorHide&) { m_visible = false; },
                    [](const CursorTrail&) {},
+                   [this](const CursorReset&) { *this = CursorOverlay {}; },
                },
         command);
 }

@@ -14,7 +14,7 @@ namespace spicebox {
 class CursorOverlay {
 public:
     // SET replaces shape, position and visibility; MOVE moves and shows the cursor (as
-    // spice-server does); HIDE hides it; TRAIL has no visible effect here.
+    // spice-server does); HIDE hides it; TRAIL has no visible effect here; RESET forgets the shape.
     void apply(const CursorCommand&);
 
     bool visible() const { return m_visible && m_shape.has_value(); }

@@ -329,7 +329,11 @@ struct CursorTrail {
     uint16_t frequency { 0 };
 };
 
-using CursorCommand = std::variant<CursorSet, CursorMove, CursorHide, CursorTrail>;
+// The device was reset (RESET, SET_MODE, DESTROY_PRIMARY, DESTROY_ALL_SURFACES): the guest's cursor is
+// gone, and the unique ids of its shapes may be reused for other shapes from now on.
+struct CursorReset { };
+
+using CursorCommand = std::variant<CursorSet, CursorMove, CursorHide, CursorTrail, CursorReset>;
 
 // ---- Monitors -------------------------------------------------------------------------------
 

@@ -55,6 +55,14 @@ void CommandStream::create_surface(const SurfaceCreate& create)
     SurfaceInfo info { create.surface_id, create.width, create.height, create.format, create.primary };
     m_surfaces[create.surface_id] = info;
     post_locked(info);
+    if (!create.primary)
+        return;
+    // spice-server's display_channel_set_monitors_config_to_primary: one head, the primary, until the
+    // guest says otherwise (spice-gtk waits for a config naming a monitor before it shows it).
+    MonitorHead head { .surface_id = create.surface_id, .width = create.width, .height = create.height };
+    m_monitors = MonitorsConfig { .max_allowed = 1, .heads = { head } };
+    if (!m_guest_monitors)
+        post_locked(m_monitors);
 }
 
 void CommandStream::destroy_surface(uint32_t surface_id)
@@ -91,6 +99,7 @@ void CommandStream::monitors_config(MonitorsConfig config)
     std::lock_guard lock(m_mutex);
     m_renderer.monitors_config(config);
     m_monitors = config;
+    m_guest_monitors = true;
     post_locked(std::move(config));
 }
 

@@ -99,6 +99,8 @@ private:
     uint64_t m_sequence { 0 };
     std::map<uint32_t, SurfaceInfo> m_surfaces;
     MonitorsConfig m_monitors;
+    // The guest has sent a monitors config: a new primary waits for the guest's next one.
+    bool m_guest_monitors { false };
     std::deque<DisplayEvent> m_queue;
     size_t m_queued_bytes { 0 };
     bool m_overflowed { false };

@@ -65,8 +65,16 @@ uint16_t CursorChannelClient::cache_flags(const CursorShape& shape)
     return SPICE_CURSOR_FLAGS_CACHE_ME;
 }
 
+void CursorChannelClient::invalidate_cache()
+{
+    m_cached.clear();
+    send_empty(SPICE_MSG_CURSOR_INVAL_ALL);
+}
+
 void CursorChannelClient::send_current()
 {
+    // The commands dropped may have held a reset, after which the guest may reuse unique ids for new shapes.
+    invalidate_cache();
     const CursorShape* shape = m_cursor.shape.get();
     if (!shape) {
         send_empty(SPICE_MSG_CURSOR_HIDE);
@@ -104,6 +112,13 @@ bool CursorChannelClient::produce()
         if (std::holds_alternative<CursorHide>(*item)) {
             send_empty(SPICE_MSG_CURSOR_HIDE);
             m_client_visible = false;
+            return true;
+        }
+        if (std::holds_alternative<CursorReset>(*item)) {
+            // As spice-server's CursorChannel::reset: the client's cache goes, then its cursor.
+            invalidate_cache();
+            send_empty(SPICE_MSG_CURSOR_RESET);
+            m_client_visible = true;
             return true;
         }
         auto& trail = std::get<CursorTrail>(*item);

@@ -5,10 +5,11 @@
 //
 // Shapes with a unique id are cached by the client: the first SET of a shape carries its data and
 // CACHE_ME, later ones only its header with FROM_CACHE. The cache holds kCursorCacheSize shapes; the
-// least recently used one is evicted with an INVAL_ONE before a new one is cached.
+// least recently used one is evicted with an INVAL_ONE before a new one is cached. A device reset is sent
+// as INVAL_ALL then RESET, so the next SET of any shape carries its data again.
 //
 // The messages owed wait in a bounded queue that the ACK window drains; a client that falls behind has
-// them replaced by one SET of the current cursor.
+// them replaced by an INVAL_ALL and one SET of the current cursor.
 #pragma once
 
 #include "spice-server/channel_client.h"
@@ -44,6 +45,7 @@ private:
     Result<void> handle_message(uint16_t type, std::span<const uint8_t> body) override;
     bool produce() override;
     uint16_t cache_flags(const CursorShape&);
+    void invalidate_cache();
     void send_current();
 
     const CursorState& m_cursor;

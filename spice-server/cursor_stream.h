@@ -27,7 +27,7 @@ struct CursorState {
 };
 
 // What a command does to the state: SET replaces shape, position and visibility; MOVE moves and shows
-// the cursor (as spice-server does); HIDE hides it; TRAIL sets the trail.
+// the cursor (as spice-server does); HIDE hides it; TRAIL sets the trail; RESET starts over.
 void apply_cursor_command(CursorState&, const CursorCommand&);
 
 class CursorStream {

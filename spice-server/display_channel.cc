@@ -130,6 +130,9 @@ void DisplayChannelClient::screen_resized()
     SurfaceInfo primary { kPrimarySurfaceId, m_state.screen.width, m_state.screen.height, SurfaceFormat::Xrgb8888, true };
     m_pipe.push({ .kind = PipeItem::Kind::CreateSurface, .surface = primary });
     m_pipe.push({ .kind = PipeItem::Kind::ScreenArea, .area = screen_rect() });
+    // The channel advertises MONITORS_CONFIG, so spice-gtk shows nothing until one names the primary.
+    MonitorsConfig monitors { .max_allowed = 1, .heads = { MonitorHead { .width = primary.width, .height = primary.height } } };
+    m_pipe.push({ .kind = PipeItem::Kind::MonitorsConfig, .monitors = monitors });
     m_pipe.push({ .kind = PipeItem::Kind::Mark });
 }
 

@@ -126,10 +126,12 @@ bool SpiceServer::session_exists(uint32_t session_id) const
 
 Capabilities SpiceServer::channel_caps(uint8_t channel_type)
 {
-    // The display channel takes PREFERRED_COMPRESSION (a client may ask for raw images). No other
-    // channel-specific caps yet: no migration, no monitors config, no KEY_SCANCODE.
+    // The display channel takes PREFERRED_COMPRESSION (a client may ask for raw images) and sends
+    // MONITORS_CONFIG for every primary. With that cap spice-gtk shows only the monitors the config
+    // names; without it, it shows the whole primary for every monitor up to max_allowed, so
+    // remote-viewer opened a window per head a QXL driver allows. No migration or KEY_SCANCODE yet.
     if (channel_type == SPICE_CHANNEL_DISPLAY)
-        return Capabilities({ 1u << SPICE_DISPLAY_CAP_PREF_COMPRESSION });
+        return Capabilities({ (1u << SPICE_DISPLAY_CAP_MONITORS_CONFIG) | (1u << SPICE_DISPLAY_CAP_PREF_COMPRESSION) });
     return {};
 }
 

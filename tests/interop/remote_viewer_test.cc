@@ -42,11 +42,12 @@ bool tools_available()
     return kvm_available();
 }
 
-// The vbe guest's screen as spicebox itself takes it (the guest draws the same picture on every boot).
-Framebuffer vbe_reference()
+// A guest's 1024x768 screen as spicebox itself takes it once the guest says `ready` (the guests draw the
+// same picture on every boot).
+Framebuffer guest_reference(const std::string& guest, const std::string& vga)
 {
-    auto png = temp_path("vbe-reference.png");
-    auto run = run_spicebox({ "--guest", "vbe", "--vga", "std", "--wait-serial", "vbe: ready", "--screenshot", png, "--timeout", "30" });
+    auto png = temp_path(guest + "-reference.png");
+    auto run = run_spicebox({ "--guest", guest, "--vga", vga, "--wait-serial", guest + ": ready", "--screenshot", png, "--timeout", "30" });
     INFO(describe(run));
     REQUIRE(run.exit_code == 0);
     auto picture = read_png(png);
@@ -56,6 +57,8 @@ Framebuffer vbe_reference()
     REQUIRE(picture->height == 768);
     return std::move(*picture);
 }
+
+Framebuffer vbe_reference() { return guest_reference("vbe", "std"); }
 
 std::unique_ptr<VirtualDisplay> start_display()
 {
@@ -111,6 +114,25 @@ TEST_CASE("remote-viewer shows the vbe guest's screen pixel for pixel")
     spicebox->stop();
     INFO(("spicebox stderr:\n" + spicebox->err()));
     CHECK(spicebox->err().find("link refused") == std::string::npos);
+}
+
+// Linux's qxl driver allows 4 heads (max_allowed 4) and configures one. remote-viewer makes a display per
+// allowed head; without the display channel's MONITORS_CONFIG cap spice-gtk showed the whole primary in
+// each, and three more windows covered the first one.
+TEST_CASE("remote-viewer shows the qxl-linux-profile guest (one head of 4 allowed) in one window, pixel for pixel")
+{
+    if (!tools_available())
+        return;
+    auto reference = guest_reference("qxl-linux-profile", "qxl");
+    auto display = start_display();
+    SpiceboxProcess spicebox(spicebox_path(),
+        { "--guest", "qxl-linux-profile", "--vga", "qxl", "--append", "linger", "--spice", "port=0,disable-ticketing", "--timeout", "120" });
+    REQUIRE_MESSAGE(!spicebox.uri().empty(), (spicebox.err()));
+    REQUIRE_MESSAGE(spicebox.wait_for_output("qxl-linux-profile: ready", kStartDeadline), (spicebox.out() + spicebox.err()));
+    RemoteViewer viewer(*display, spicebox.port(), std::nullopt);
+    check_viewer_shows(*display, viewer, reference, "remote-viewer on qxl-linux-profile");
+    viewer.process().stop();
+    spicebox.stop();
 }
 
 TEST_CASE("remote-viewer and spicy-screenshot at once both see the guest; remote-viewer closed and reopened sees it again")

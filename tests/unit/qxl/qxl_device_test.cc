@@ -1,5 +1,7 @@
 #include "tests/unit/qxl/qxl_test_guest.h"
 
+#include <algorithm>
+
 using namespace spicebox;
 using namespace spicebox::qxl_test;
 
@@ -193,5 +195,33 @@ TEST_CASE("qxl: MONITORS_CONFIG_ASYNC hands the heads to the sink")
     guest.at<QXLMonitorsConfig>(offset).count = 5; // more than allowed: spice-server ignores these
     guest.out(QXL_IO_MONITORS_CONFIG_ASYNC);
     CHECK(guest.sink.monitors.size() == 1);
+    CHECK(!guest.error_state());
+}
+
+TEST_CASE("qxl: RESET, SET_MODE, DESTROY_PRIMARY and DESTROY_ALL_SURFACES reset the cursor, as QEMU and spice-server do")
+{
+    QxlTestGuest guest;
+    auto resets = [&] {
+        size_t count = std::count_if(guest.sink.cursors.begin(), guest.sink.cursors.end(),
+            [](const CursorCommand& command) { return std::holds_alternative<CursorReset>(command); });
+        guest.sink.cursors.clear();
+        return count;
+    };
+    guest.add_linux_memslots();
+    request_primary(guest, 64, 64, 0);
+    guest.out(QXL_IO_CREATE_PRIMARY);
+    CHECK(resets() == 0);
+    guest.out(QXL_IO_DESTROY_PRIMARY);
+    CHECK(resets() == 1);
+    guest.out(QXL_IO_DESTROY_PRIMARY); // no primary left: nothing to reset
+    CHECK(resets() == 0);
+
+    guest.out(QXL_IO_CREATE_PRIMARY);
+    guest.out(QXL_IO_DESTROY_ALL_SURFACES);
+    CHECK(resets() == 1);
+    guest.out(QXL_IO_RESET);
+    CHECK(resets() == 1);
+    guest.out(QXL_IO_SET_MODE, 1);
+    CHECK(resets() == 1);
     CHECK(!guest.error_state());
 }

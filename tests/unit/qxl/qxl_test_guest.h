@@ -60,7 +60,7 @@ public:
         config_write32(0x1C, io_address);
         config_write32(0x04, 0x3); // I/O and memory decode
         m_next_free = device->layout().vgamem_size;
-        sink.cursors.clear(); // the reset at creation hides the cursor
+        sink.cursors.clear(); // the reset at creation resets the cursor
     }
 
     void config_write32(uint8_t offset, uint32_t value)

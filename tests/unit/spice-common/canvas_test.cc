@@ -561,6 +561,12 @@ TEST_CASE("canvas sink shows the primary surface with the cursor over it")
     REQUIRE(sink.screenshot(shot, true));
     CHECK(shot.at(0, 0) == blue);
 
+    // A device reset forgets the shape: a MOVE shows nothing until the next SET.
+    sink.cursor(CursorReset {});
+    sink.cursor(CursorMove { { 1, 1 } });
+    REQUIRE(sink.screenshot(shot, true));
+    CHECK(shot.at(0, 0) == blue);
+
     sink.monitors_config(MonitorsConfig { 1, { MonitorHead { .id = 0, .surface_id = 0, .width = 8, .height = 8 } } });
     CHECK(sink.monitors().heads.size() == 1);
     sink.update_area(0, { 0, 0, 8, 8 });

@@ -112,3 +112,22 @@ TEST_CASE("cursor stream: commands pass in order, the state follows them, and a 
     CHECK(cursors.state().position == Point { int32_t(kMaxQueuedCursorCommands + 9), 0 });
     CHECK_FALSE(cursors.take().overflowed);
 }
+
+TEST_CASE("cursor stream: a reset leaves no shape, a shown cursor at the origin and no trail")
+{
+    auto stream = CursorStream::create();
+    REQUIRE(stream.ok());
+    auto& cursors = **stream;
+    cursors.post(CursorSet { Point { 10, 20 }, false, shape(9, 1, 1) });
+    cursors.post(CursorTrail { 2, 3 });
+    cursors.post(CursorReset {});
+    auto state = cursors.state();
+    CHECK(state.shape == nullptr);
+    CHECK(state.visible);
+    CHECK(state.position == Point {});
+    CHECK(state.trail_length == 0);
+    CHECK(state.trail_frequency == 0);
+    auto batch = cursors.take();
+    REQUIRE(batch.commands.size() == 3);
+    CHECK(std::holds_alternative<CursorReset>(batch.commands[2]));
+}

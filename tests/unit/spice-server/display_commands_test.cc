@@ -5,7 +5,9 @@
 #include "spice-common/canvas.h"
 #include "spice-common/canvas_sink.h"
 #include "spice-common/draw_demarshaller.h"
+#include "spice-common/jpeg_codec.h"
 #include "spice-server/command_stream.h"
+#include "spice-server/image_encoder.h"
 #include "spice-server/spice_server.h"
 #include "tests/unit/spice-server/poll_loop.h"
 #include "tests/unit/spice-server/spice_test_client.h"
@@ -13,8 +15,10 @@
 #include <doctest/doctest.h>
 #include <spice/enums.h>
 
+#include <cmath>
 #include <cstring>
 #include <map>
+#include <thread>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -39,14 +43,27 @@ struct Message {
     std::vector<uint8_t> body;
 };
 
+// A link that carries `bytes_per_read` every `pause`: small socket buffers, so the server's output waits.
+struct SlowLink {
+    size_t bytes_per_read;
+    std::chrono::milliseconds pause;
+};
+
 // One channel over a socketpair handed to the server.
 class Connection {
 public:
-    Connection(PollLoop& loop, SpiceServer& server) : m_loop(loop)
+    Connection(PollLoop& loop, SpiceServer& server, std::optional<SlowLink> slow = std::nullopt)
+        : m_loop(loop)
+        , m_slow(slow)
     {
         int fds[2];
         REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds) == 0);
         m_fd = fds[0];
+        if (m_slow) {
+            int buffer = int(m_slow->bytes_per_read);
+            REQUIRE(setsockopt(fds[1], SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer) == 0);
+            REQUIRE(setsockopt(fds[0], SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer) == 0);
+        }
         REQUIRE(server.add_connection(fds[1]).ok());
     }
     ~Connection() { close(m_fd); }
@@ -75,7 +92,10 @@ public:
         while (m_buffer.size() < count && std::chrono::steady_clock::now() < deadline) {
             m_loop.run_once(2);
             uint8_t chunk[65536];
-            ssize_t got = recv(m_fd, chunk, sizeof chunk, 0);
+            size_t wanted = m_slow ? std::min(sizeof chunk, m_slow->bytes_per_read) : sizeof chunk;
+            if (m_slow)
+                std::this_thread::sleep_for(m_slow->pause);
+            ssize_t got = recv(m_fd, chunk, wanted, 0);
             if (got > 0)
                 m_buffer.insert(m_buffer.end(), chunk, chunk + got);
         }
@@ -118,6 +138,7 @@ public:
 
 private:
     PollLoop& m_loop;
+    std::optional<SlowLink> m_slow;
     int m_fd;
     std::vector<uint8_t> m_buffer;
 };
@@ -127,8 +148,8 @@ const std::vector<uint8_t> kDisplayInit { 0x01, 0x00, 0x00, 0x40, 0x01, 0x00, 0x
 // A display client that renders what it is sent: images raw, from its pixmap cache, or other surfaces.
 class RenderingClient final : private ImageResolver {
 public:
-    RenderingClient(PollLoop& loop, SpiceServer& server, uint32_t session)
-        : m_connection(loop, server)
+    RenderingClient(PollLoop& loop, SpiceServer& server, uint32_t session, std::optional<SlowLink> slow = std::nullopt)
+        : m_connection(loop, server, slow)
     {
         m_connection.link(session, SPICE_CHANNEL_DISPLAY);
         std::vector<uint8_t> sync;
@@ -160,6 +181,8 @@ public:
     }
     std::map<uint16_t, size_t> counts;
     size_t from_cache { 0 };
+    size_t jpeg_images { 0 };
+    size_t jpeg_bytes { 0 };
 
 private:
     void handle(const Message& message)
@@ -218,6 +241,14 @@ private:
         }
         if (type == SPICE_IMAGE_TYPE_SURFACE) {
             image.source = SurfaceImage { TRY(reader.read<uint32_t>("surface")) };
+            return image;
+        }
+        if (type == SPICE_IMAGE_TYPE_JPEG) {
+            auto size = TRY(reader.read<uint32_t>("data_size"));
+            auto decoded = TRY(decode_jpeg(TRY(reader.read_bytes(size, "JPEG data"))));
+            ++jpeg_images;
+            jpeg_bytes += size;
+            image.source = std::move(decoded);
             return image;
         }
         if (type != SPICE_IMAGE_TYPE_BITMAP)
@@ -384,4 +415,127 @@ TEST_CASE("display commands: clients from the start, joining late and falling be
         CHECK(differing_pixels(early.primary(), guest.screen()) == 0);
         CHECK(differing_pixels(late.primary(), guest.screen()) == 0);
     }
+}
+
+TEST_CASE("command stream: each primary brings a one-head monitors config until the guest sends its own, as spice-server does")
+{
+    CanvasSink renderer;
+    std::unique_ptr<CommandStream> stream = CommandStream::create(renderer).value();
+    stream->set_posting(true);
+    std::vector<uint8_t> pixels(32 * 16 * 4);
+    SurfaceCreate primary { .surface_id = 0, .width = 32, .height = 16, .stride = 128, .primary = true, .memory = pixels };
+    auto monitors_of = [](const CommandStream::Batch& batch) {
+        std::vector<MonitorsConfig> out;
+        for (auto& event : batch.events) {
+            if (auto* config = std::get_if<MonitorsConfig>(&event.what))
+                out.push_back(*config);
+        }
+        return out;
+    };
+
+    stream->create_surface(primary);
+    auto posted = monitors_of(stream->take_events());
+    REQUIRE(posted.size() == 1);
+    CHECK(posted[0].max_allowed == 1);
+    CHECK(posted[0].heads == std::vector<MonitorHead> { MonitorHead { .id = 0, .surface_id = 0, .width = 32, .height = 16 } });
+
+    // A driver that sends its own config (Linux's qxl allows 4 heads) is not pre-empted at the next primary,
+    // but a client joining before the driver's next config gets the primary's.
+    stream->monitors_config(MonitorsConfig { 4, { MonitorHead { .width = 32, .height = 16 } } });
+    CHECK(monitors_of(stream->take_events()).size() == 1);
+    stream->destroy_surface(0);
+    primary.width = 16;
+    primary.stride = 64;
+    stream->create_surface(primary);
+    CHECK(monitors_of(stream->take_events()).empty());
+    auto snapshot = stream->snapshot();
+    CHECK(snapshot.monitors.max_allowed == 1);
+    REQUIRE(snapshot.monitors.heads.size() == 1);
+    CHECK(snapshot.monitors.heads[0].width == 16);
+}
+
+TEST_CASE("display commands: a client on a slow link gets a photographic image as JPEG that decodes close to the original")
+{
+    PollLoop loop;
+    NoScreen screen;
+    Guest guest;
+    SpiceServerConfig config;
+    config.listen = false;
+    auto server = SpiceServer::create(loop, config, &screen, nullptr).value();
+    REQUIRE(server->attach_commands(*guest.stream).ok());
+    constexpr uint32_t width = 512;
+    constexpr uint32_t height = 384;
+    guest.stream->create_surface(SurfaceCreate { .surface_id = 0, .width = width, .height = height, .stride = width * 4, .primary = true });
+    guest.fill(0, { 0, 0, int32_t(width), int32_t(height) }, 0x00406080);
+
+    Connection main(loop, *server);
+    main.link(0, SPICE_CHANNEL_MAIN);
+    auto init = main.receive_message();
+    REQUIRE(init);
+    uint32_t session = u32_at(init->body, 0);
+    main.send_message(SPICE_MSGC_MAIN_ATTACH_CHANNELS, {});
+    for (auto message = main.receive_message(); message && message->type != SPICE_MSG_MAIN_CHANNELS_LIST;)
+        message = main.receive_message();
+
+    // 8 KiB every 10 ms: about 0.8 MB/s, below the 10 Mbit/s line. The raw 768 KiB snapshot of the primary
+    // keeps the server's output waiting long enough to measure it.
+    RenderingClient slow(loop, *server, session, SlowLink { 8 * 1024, std::chrono::milliseconds(10) });
+    auto started = std::chrono::steady_clock::now();
+    slow.read_until_quiet();
+    auto snapshot_time = std::chrono::steady_clock::now() - started;
+    CHECK(slow.jpeg_images == 0); // the snapshot's surface pixels are never lossy
+
+    // A photograph-like picture: smooth shading with fine grain, thousands of distinct colours.
+    constexpr uint32_t photo_size = 256;
+    Bitmap photo { .format = BitmapFormat::Xrgb8888, .width = photo_size, .height = photo_size, .stride = photo_size * 4 };
+    uint32_t grain = 12345;
+    for (uint32_t y = 0; y < photo_size; ++y) {
+        for (uint32_t x = 0; x < photo_size; ++x) {
+            grain = grain * 1103515245 + 12345;
+            int noise = int(grain >> 28) - 8;
+            auto channel = [&](double value) { return uint8_t(std::clamp(int(value) + noise, 0, 255)); };
+            photo.pixels.push_back(channel(128 + 100 * std::sin(x / 19.0) * std::cos(y / 23.0)));
+            photo.pixels.push_back(channel(40 + 0.6 * (x + y)));
+            photo.pixels.push_back(channel(200 - 0.5 * y + 30 * std::sin((x + y) / 31.0)));
+            photo.pixels.push_back(0);
+        }
+    }
+    REQUIRE(looks_photographic(photo));
+    Rect area { 100, 60, 100 + int32_t(photo_size), 60 + int32_t(photo_size) };
+    guest.copy(0, area, Image { .id = 4242, .cacheable = true, .source = photo });
+    started = std::chrono::steady_clock::now();
+    slow.read_until_quiet();
+    auto photo_time = std::chrono::steady_clock::now() - started;
+
+    REQUIRE(slow.jpeg_images == 1);
+    auto expected = guest.screen();
+    auto got = slow.primary();
+    uint64_t error_sum = 0;
+    int max_error = 0;
+    size_t outside_differs = 0;
+    for (uint32_t y = 0; y < height; ++y) {
+        for (uint32_t x = 0; x < width; ++x) {
+            uint32_t a = expected.at(x, y);
+            uint32_t b = got.at(x, y);
+            bool inside = int32_t(x) >= area.left && int32_t(x) < area.right && int32_t(y) >= area.top && int32_t(y) < area.bottom;
+            if (!inside) {
+                outside_differs += (a & 0xFFFFFF) != (b & 0xFFFFFF);
+                continue;
+            }
+            for (int shift = 0; shift < 24; shift += 8) {
+                int error = std::abs(int(a >> shift & 0xFF) - int(b >> shift & 0xFF));
+                error_sum += uint64_t(error);
+                max_error = std::max(max_error, error);
+            }
+        }
+    }
+    double mean_error = double(error_sum) / (3.0 * photo_size * photo_size);
+    MESSAGE("slow link: snapshot of " << width * height * 4 / 1024 << " KiB in "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(snapshot_time).count() << " ms; the "
+            << photo_size * photo_size * 4 / 1024 << " KiB photo went as " << slow.jpeg_bytes << " bytes of JPEG in "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(photo_time).count() << " ms, mean error " << mean_error
+            << " levels per channel, max " << max_error);
+    CHECK(outside_differs == 0);
+    CHECK(mean_error < 4.0);
+    CHECK(slow.jpeg_bytes < photo_size * photo_size * 4 / 4);
 }

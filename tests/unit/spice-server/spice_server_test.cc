@@ -309,6 +309,13 @@ TEST_CASE("spice server: the display channel sends surface, the whole screen and
     CHECK(create.type == SPICE_MSG_DISPLAY_SURFACE_CREATE);
     CHECK(create.body == std::vector<uint8_t> { 0, 0, 0, 0, 64, 0, 0, 0, 48, 0, 0, 0, 32, 0, 0, 0, 1, 0, 0, 0 });
     check_draw(display.receive_message(), fixture.screen.current, Rect { 0, 0, 64, 48 });
+    // The channel advertises MONITORS_CONFIG, so each primary comes with one head: count 1, max_allowed 1.
+    auto monitors = display.receive_message();
+    CHECK(monitors.type == SPICE_MSG_DISPLAY_MONITORS_CONFIG);
+    REQUIRE(monitors.body.size() == 4 + 28);
+    CHECK(u32_at(monitors.body, 0) == 0x00010001);
+    CHECK(u32_at(monitors.body, 12) == 64);
+    CHECK(u32_at(monitors.body, 16) == 48);
     CHECK(display.receive_message().type == SPICE_MSG_DISPLAY_MARK);
 
     fixture.screen.current = pattern(64, 48, 2);
@@ -323,6 +330,9 @@ TEST_CASE("spice server: the display channel sends surface, the whole screen and
     CHECK(u32_at(recreate.body, 4) == 80);
     CHECK(u32_at(recreate.body, 8) == 40);
     check_draw(display.receive_message(), fixture.screen.current, Rect { 0, 0, 80, 40 });
+    monitors = display.receive_message();
+    CHECK(monitors.type == SPICE_MSG_DISPLAY_MONITORS_CONFIG);
+    CHECK(u32_at(monitors.body, 12) == 80);
     CHECK(display.receive_message().type == SPICE_MSG_DISPLAY_MARK);
 
     // The session ends with its main channel.
@@ -556,6 +566,72 @@ TEST_CASE("spice server: the cursor channel gets the guest's cursor in INIT, the
         }
     }
     CHECK(invalidated == std::vector<uint64_t> { 77 });
+}
+
+TEST_CASE("spice server: a device reset reaches the cursor client as INVAL_ALL then RESET, and shapes are sent whole again")
+{
+    Fixture fixture;
+    auto cursors = CursorStream::create();
+    REQUIRE(cursors.ok());
+    REQUIRE(fixture.server->attach_cursor(**cursors).ok());
+    Client main(fixture.loop, port_of(*fixture.server));
+    uint32_t session = fixture.open_main(main);
+    main.send_message(SPICE_MSGC_MAIN_ATTACH_CHANNELS, {});
+    Client cursor(fixture.loop, port_of(*fixture.server));
+    REQUIRE(cursor.link(session, SPICE_CHANNEL_CURSOR, "secret") == SPICE_LINK_ERR_OK);
+    CHECK(cursor.receive_message().type == SPICE_MSG_SET_ACK);
+    CHECK(cursor.receive_message().type == SPICE_MSG_CURSOR_INIT);
+
+    CursorShape arrow;
+    arrow.unique = 42;
+    arrow.width = 2;
+    arrow.height = 2;
+    arrow.data.assign(16, 0x33);
+    (*cursors)->post(CursorSet { Point { 9, 9 }, true, arrow });
+    CHECK(cursor.receive_message().body[5] == SPICE_CURSOR_FLAGS_CACHE_ME);
+    (*cursors)->post(CursorSet { Point { 9, 9 }, true, arrow });
+    CHECK(cursor.receive_message().body[5] == SPICE_CURSOR_FLAGS_FROM_CACHE);
+
+    (*cursors)->post(CursorReset {});
+    auto inval = cursor.receive_message();
+    CHECK(inval.type == SPICE_MSG_CURSOR_INVAL_ALL);
+    CHECK(inval.body.empty());
+    auto reset = cursor.receive_message();
+    CHECK(reset.type == SPICE_MSG_CURSOR_RESET);
+    CHECK(reset.body.empty());
+
+    // The guest may reuse the id for another shape after a reset: the client gets the data again.
+    arrow.data.assign(16, 0x44);
+    (*cursors)->post(CursorSet { Point { 1, 1 }, true, arrow });
+    auto set = cursor.receive_message();
+    REQUIRE(set.type == SPICE_MSG_CURSOR_SET);
+    REQUIRE(set.body.size() == 4 + 1 + 2 + 17 + 16);
+    CHECK(set.body[5] == SPICE_CURSOR_FLAGS_CACHE_ME);
+    CHECK(set.body[24] == 0x44);
+
+    // A client that joins after a reset is told there is no shape.
+    (*cursors)->post(CursorReset {});
+    CHECK(cursor.receive_message().type == SPICE_MSG_CURSOR_INVAL_ALL);
+    CHECK(cursor.receive_message().type == SPICE_MSG_CURSOR_RESET);
+    Client late(fixture.loop, port_of(*fixture.server));
+    REQUIRE(late.link(session, SPICE_CHANNEL_CURSOR, "secret") == SPICE_LINK_ERR_OK);
+    CHECK(late.receive_message().type == SPICE_MSG_SET_ACK);
+    auto init = late.receive_message();
+    CHECK(init.type == SPICE_MSG_CURSOR_INIT);
+    CHECK(init.body == std::vector<uint8_t> { 0, 0, 0, 0, 0, 0, 0, 0, 1, SPICE_CURSOR_FLAGS_NONE, 0 });
+
+    // Commands lost while the loop lagged (a reset may be among them): the cache goes and the current cursor
+    // comes with its data.
+    (*cursors)->post(CursorSet { Point { 1, 1 }, true, arrow });
+    (*cursors)->post(CursorSet { Point { 1, 1 }, true, arrow });
+    for (size_t i = 0; i < kMaxQueuedCursorCommands; ++i)
+        (*cursors)->post(CursorMove { Point { 2, 3 } });
+    CHECK(cursor.receive_message().type == SPICE_MSG_CURSOR_INVAL_ALL);
+    auto current = cursor.receive_message();
+    REQUIRE(current.type == SPICE_MSG_CURSOR_SET);
+    CHECK(current.body[0] == 2);
+    CHECK(current.body[5] == SPICE_CURSOR_FLAGS_CACHE_ME);
+    CHECK(current.body.size() == 4 + 1 + 2 + 17 + 16);
 }
 
 TEST_CASE("spice server: a cursor channel with no device says no cursor; in client mouse mode MOVEs are not sent")
