@@ -43,6 +43,7 @@ for target in "${targets[@]}"; do
     case $target in
         link_handshake) options+=(-dict=tests/fuzz/link_handshake.dict) ;;
         *_channel) options+=(-dict=tests/fuzz/channel.dict) ;;
+        client_*) options+=(-dict=tests/fuzz/server_messages.dict) ;;
     esac
     "$build/tests/fuzz/${target}_fuzzer" "${options[@]}" "$corpus" "$build/seeds/$target" >"$log" 2>&1
     status=$?

@@ -9,6 +9,7 @@
 #include <spice/enums.h>
 #include <spice/protocol.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -16,8 +17,9 @@ namespace spicebox {
 
 namespace {
 
-// All surfaces together may not take more host memory than this.
-constexpr uint64_t kMaxSurfaceBytes = 1ull << 30;
+// All surfaces together may not take more host memory than this (the window's copy of the primary
+// comes on top): room for a 16384x4096 primary, or four 4K heads with their off-screen surfaces.
+constexpr uint64_t kMaxSurfaceBytes = 256ull << 20;
 constexpr uint16_t kMaxMonitors = 256;
 
 Result<SurfaceFormat> surface_format(uint32_t wire)
@@ -36,8 +38,9 @@ Result<SurfaceFormat> surface_format(uint32_t wire)
 
 } // namespace
 
-ClientDisplay::ClientDisplay()
-    : m_images(kPixmapCachePixels, kGlzWindowPixels)
+ClientDisplay::ClientDisplay(Now now)
+    : m_now(std::move(now))
+    , m_images(kPixmapCachePixels, kGlzWindowPixels)
 {
 }
 
@@ -65,7 +68,8 @@ void ClientDisplay::touched(uint32_t surface_id, const Rect& area)
         return;
     m_screen_dirty = true;
     m_primary_drawn = true;
-    uint64_t pixels = area.empty() ? 0 : uint64_t(area.width()) * uint64_t(area.height());
+    // In 64 bits: a server's bounding box may span the whole int32 range.
+    uint64_t pixels = area.empty() ? 0 : uint64_t(int64_t(area.right) - area.left) * uint64_t(int64_t(area.bottom) - area.top);
     auto found = m_surface_bytes.find(surface_id);
     // Surface bytes are at least its pixel count: the threshold errs towards "major".
     if (found != m_surface_bytes.end() && pixels * kSmallDrawDivisor > found->second / 4)
@@ -123,6 +127,10 @@ Result<void> ClientDisplay::destroy_surface(uint32_t surface_id)
     if (found == m_surface_bytes.end())
         return {};
     bool was_primary = m_canvas.primary_surface() == surface_id;
+    for (auto& stream : m_streams) {
+        if (stream && stream->surface_id == surface_id)
+            drop_pending(*stream);
+    }
     m_total_surface_bytes -= found->second;
     m_surface_bytes.erase(found);
     m_canvas.destroy_surface(surface_id);
@@ -139,6 +147,8 @@ void ClientDisplay::reset()
     m_images.invalidate_all_palettes();
     for (auto& stream : m_streams)
         stream.reset();
+    m_pending_frames = 0;
+    m_pending_bytes = 0;
     m_marked = false;
     m_primary_drawn = false;
     m_screen_dirty = true;
@@ -174,6 +184,8 @@ Result<void> ClientDisplay::create_stream(WireReader& reader)
         return Error { "stream " + std::to_string(id) + " uses codec " + std::to_string(codec) + ", which we did not offer" };
     if (!m_canvas.has_surface(stream.surface_id))
         return Error { "stream on surface " + std::to_string(stream.surface_id) + ", which does not exist" };
+    if (m_streams[id])
+        TRY(flush_stream(*m_streams[id]));
     m_streams[id] = std::move(stream);
     return {};
 }
@@ -185,11 +197,15 @@ Result<ClientDisplay::Stream*> ClientDisplay::find_stream(uint32_t id)
     return &*m_streams[id];
 }
 
-// Frames are drawn as they arrive: the window shows the newest state, and a headless screenshot
-// has no clock to keep.
-Result<void> ClientDisplay::stream_frame(uint32_t id, std::optional<Rect> dest, std::span<const uint8_t> frame)
+// A frame is decoded when it arrives, so a bad one is the message's error, and waits until the
+// server's clock reaches its time. Late frames, and all frames before the server has told us its
+// time, are drawn at once; a stream's frames are drawn in the order they came.
+Result<void> ClientDisplay::stream_frame(uint32_t id, uint32_t mm_time, std::optional<Rect> dest, std::span<const uint8_t> frame)
 {
     auto* stream = TRY(find_stream(id));
+    if (!m_canvas.has_surface(stream->surface_id))
+        return Error { "a frame for stream " + std::to_string(id) + " on surface " + std::to_string(stream->surface_id)
+            + ", which does not exist" };
     if (dest)
         stream->dest = *dest;
     auto bitmap = TRY(decode_jpeg(frame));
@@ -200,15 +216,84 @@ Result<void> ClientDisplay::stream_frame(uint32_t id, std::optional<Rect> dest, 
                 bitmap.stride);
         bitmap.pixels = std::move(flipped);
     }
+    auto now = m_now();
+    auto wait = std::clamp(m_clock.until(mm_time, now).value_or(std::chrono::milliseconds(0)), std::chrono::milliseconds(0), kMaxFrameWait);
+    LOG_DEBUG("spice-client", "stream %u: frame for %u waits %lld ms", id, mm_time, static_cast<long long>(wait.count()));
+    Frame pending { now + wait, stream->dest, std::move(bitmap) };
+    if (!stream->pending.empty())
+        pending.due = std::max(pending.due, stream->pending.back().due);
+    m_pending_bytes += pending.bitmap.pixels.size();
+    ++m_pending_frames;
+    stream->pending.push_back(std::move(pending));
+    while ((m_pending_frames > kMaxPendingFrames || m_pending_bytes > kMaxPendingFrameBytes) && !stream->pending.empty()) {
+        auto oldest = std::move(stream->pending.front());
+        stream->pending.pop_front();
+        TRY(draw_frame(*stream, std::move(oldest)));
+    }
+    for (auto& other : m_streams) {
+        if (other && (m_pending_frames > kMaxPendingFrames || m_pending_bytes > kMaxPendingFrameBytes))
+            TRY(flush_stream(*other));
+    }
+    return present_due_frames();
+}
+
+// The frame has left its stream's queue.
+Result<void> ClientDisplay::draw_frame(Stream& stream, Frame frame)
+{
+    --m_pending_frames;
+    m_pending_bytes -= frame.bitmap.pixels.size();
     DrawCommand command;
-    command.surface_id = stream->surface_id;
-    command.bbox = stream->dest;
-    command.clip = stream->clip;
-    Rect source { 0, 0, int32_t(bitmap.width), int32_t(bitmap.height) };
+    command.surface_id = stream.surface_id;
+    command.bbox = frame.dest;
+    command.clip = stream.clip;
+    Rect source { 0, 0, int32_t(frame.bitmap.width), int32_t(frame.bitmap.height) };
     Image image;
-    image.source = std::move(bitmap);
+    image.source = std::move(frame.bitmap);
     command.operation = CopyOp { std::move(image), source, SPICE_ROPD_OP_PUT, ScaleMode::Interpolate, std::nullopt };
     return draw(std::move(command));
+}
+
+Result<void> ClientDisplay::flush_stream(Stream& stream)
+{
+    while (!stream.pending.empty()) {
+        auto frame = std::move(stream.pending.front());
+        stream.pending.pop_front();
+        TRY(draw_frame(stream, std::move(frame)));
+    }
+    return {};
+}
+
+void ClientDisplay::drop_pending(Stream& stream)
+{
+    for (const auto& frame : stream.pending)
+        m_pending_bytes -= frame.bitmap.pixels.size();
+    m_pending_frames -= stream.pending.size();
+    stream.pending.clear();
+}
+
+Result<void> ClientDisplay::present_due_frames()
+{
+    if (m_pending_frames == 0)
+        return {};
+    auto now = m_now();
+    for (auto& stream : m_streams) {
+        while (stream && !stream->pending.empty() && stream->pending.front().due <= now) {
+            auto frame = std::move(stream->pending.front());
+            stream->pending.pop_front();
+            TRY(draw_frame(*stream, std::move(frame)));
+        }
+    }
+    return {};
+}
+
+std::optional<ClientDisplay::TimePoint> ClientDisplay::next_frame_due() const
+{
+    std::optional<TimePoint> next;
+    for (const auto& stream : m_streams) {
+        if (stream && !stream->pending.empty() && (!next || stream->pending.front().due < *next))
+            next = stream->pending.front().due;
+    }
+    return next;
 }
 
 Result<void> ClientDisplay::handle(const ChannelMessage& message)
@@ -266,31 +351,38 @@ Result<void> ClientDisplay::handle(const ChannelMessage& message)
         return create_stream(reader);
     case SPICE_MSG_DISPLAY_STREAM_DATA: {
         auto id = TRY(reader.read<uint32_t>("STREAM_DATA"));
-        TRY(reader.read<uint32_t>("STREAM_DATA")); // multi-media time
+        auto mm_time = TRY(reader.read<uint32_t>("STREAM_DATA"));
         auto size = TRY(reader.read<uint32_t>("STREAM_DATA"));
-        return stream_frame(id, std::nullopt, TRY(reader.read_bytes(size, "STREAM_DATA")));
+        return stream_frame(id, mm_time, std::nullopt, TRY(reader.read_bytes(size, "STREAM_DATA")));
     }
     case SPICE_MSG_DISPLAY_STREAM_DATA_SIZED: {
         auto id = TRY(reader.read<uint32_t>("STREAM_DATA_SIZED"));
-        TRY(reader.skip(4 + 4 + 4, "STREAM_DATA_SIZED")); // multi-media time, then the frame's size
+        auto mm_time = TRY(reader.read<uint32_t>("STREAM_DATA_SIZED"));
+        TRY(reader.skip(4 + 4, "STREAM_DATA_SIZED")); // the frame's size: the JPEG carries it
         auto dest = TRY(read_wire_rect(reader));
         auto size = TRY(reader.read<uint32_t>("STREAM_DATA_SIZED"));
-        return stream_frame(id, dest, TRY(reader.read_bytes(size, "STREAM_DATA_SIZED")));
+        return stream_frame(id, mm_time, dest, TRY(reader.read_bytes(size, "STREAM_DATA_SIZED")));
     }
     case SPICE_MSG_DISPLAY_STREAM_CLIP: {
         auto* stream = TRY(find_stream(TRY(reader.read<uint32_t>("STREAM_CLIP"))));
-        stream->clip = TRY(read_wire_clip(reader));
+        auto clip = TRY(read_wire_clip(reader));
+        // The frames already sent were clipped by the old clip.
+        TRY(flush_stream(*stream));
+        stream->clip = std::move(clip);
         return {};
     }
     case SPICE_MSG_DISPLAY_STREAM_DESTROY: {
         auto id = TRY(reader.read<uint32_t>("STREAM_DESTROY"));
-        TRY(find_stream(id));
+        TRY(flush_stream(*TRY(find_stream(id))));
         m_streams[id].reset();
         return {};
     }
     case SPICE_MSG_DISPLAY_STREAM_DESTROY_ALL:
-        for (auto& stream : m_streams)
+        for (auto& stream : m_streams) {
+            if (stream)
+                TRY(flush_stream(*stream));
             stream.reset();
+        }
         return {};
     case SPICE_MSG_DISPLAY_MONITORS_CONFIG: {
         auto count = TRY(reader.read<uint16_t>("MONITORS_CONFIG"));
@@ -301,6 +393,8 @@ Result<void> ClientDisplay::handle(const ChannelMessage& message)
         m_monitor_count = count;
         return {};
     }
+    // STREAM_ACTIVATE_REPORT comes only to clients with SPICE_DISPLAY_CAP_STREAM_REPORT, which we do
+    // not announce: the server then keeps its default latency budget.
     case SPICE_MSG_DISPLAY_STREAM_ACTIVATE_REPORT:
     case SPICE_MSG_DISPLAY_QUALITY_INDICATOR:
         return {};

@@ -1,15 +1,20 @@
 // The display channel's state on the client: surfaces rendered by spice-common's canvas, every
 // drawing message, images through the ImageStore's caches and codecs, MJPEG video streams drawn at
-// their destination, MARK / RESET, and the primary surface kept as a Framebuffer for the window.
+// their destination when the server's clock reaches each frame's time, MARK / RESET, and the primary
+// surface kept as a Framebuffer for the window.
 #pragma once
 
 #include "spice-client-sdl/channel_connection.h"
 #include "spice-client-sdl/image_store.h"
+#include "spice-client-sdl/media_clock.h"
 #include "spice-common/canvas.h"
 
 #include <array>
-#include <map>
+#include <chrono>
 #include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -23,7 +28,18 @@ public:
     static constexpr uint8_t kPixmapCacheId = 1;
     static constexpr uint8_t kGlzDictionaryId = 1;
 
-    ClientDisplay();
+    using TimePoint = std::chrono::steady_clock::time_point;
+    using Now = std::function<TimePoint()>;
+
+    // A video frame waits for its time at most this long, so a frame stamped far ahead (a server
+    // clock reset) cannot freeze its stream.
+    static constexpr std::chrono::milliseconds kMaxFrameWait { 1000 };
+    // Frames waiting for their time, decoded, in all streams together; beyond either the oldest are
+    // drawn at once.
+    static constexpr uint64_t kMaxPendingFrameBytes = 64u << 20;
+    static constexpr size_t kMaxPendingFrames = 256;
+
+    explicit ClientDisplay(Now now = std::chrono::steady_clock::now);
 
     // The display capabilities we send in the link.
     static std::vector<uint32_t> channel_caps();
@@ -31,6 +47,13 @@ public:
     static std::vector<uint8_t> init_message();
 
     Result<void> handle(const ChannelMessage&);
+    // The server's multimedia time from the main channel (MAIN_INIT, MAIN_MULTI_MEDIA_TIME).
+    void set_multi_media_time(uint32_t server_time) { m_clock.set(server_time, m_now()); }
+    // Draws the video frames whose time has come.
+    Result<void> present_due_frames();
+    // When the next waiting frame comes due, if one waits: what the session's wait is bounded by.
+    std::optional<TimePoint> next_frame_due() const;
+    size_t pending_frames() const { return m_pending_frames; }
 
     // Copies the primary into screen() if drawing changed it since the last call.
     void refresh_screen();
@@ -46,25 +69,39 @@ public:
     size_t monitor_count() const { return m_monitor_count; }
 
 private:
+    struct Frame {
+        TimePoint due;
+        Rect dest;
+        Bitmap bitmap; // top-down
+    };
     struct Stream {
         uint32_t surface_id { 0 };
         bool top_down { false };
         Rect dest;
         std::optional<std::vector<Rect>> clip;
+        std::deque<Frame> pending;
     };
 
     Result<void> create_surface(WireReader&);
     Result<void> destroy_surface(uint32_t surface_id);
     Result<void> draw(DrawCommand);
     Result<void> create_stream(WireReader&);
-    Result<void> stream_frame(uint32_t id, std::optional<Rect> dest, std::span<const uint8_t> frame);
+    Result<void> stream_frame(uint32_t id, uint32_t mm_time, std::optional<Rect> dest, std::span<const uint8_t> frame);
+    Result<void> draw_frame(Stream&, Frame);
+    // Draws the stream's waiting frames now (before its clip changes or it ends).
+    Result<void> flush_stream(Stream&);
+    void drop_pending(Stream&);
     Result<Stream*> find_stream(uint32_t id);
     void reset();
     void touched(uint32_t surface_id, const Rect& area);
 
+    Now m_now;
+    MediaClock m_clock;
     Canvas m_canvas;
     ImageStore m_images;
     std::array<std::optional<Stream>, 64> m_streams;
+    size_t m_pending_frames { 0 };
+    uint64_t m_pending_bytes { 0 };
     std::map<uint32_t, uint64_t> m_surface_bytes;
     uint64_t m_total_surface_bytes { 0 };
     Framebuffer m_screen;

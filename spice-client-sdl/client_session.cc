@@ -6,12 +6,12 @@
 #include "spice-client-sdl/client_display.h"
 #include "spice-client-sdl/client_inputs.h"
 #include "spice-client-sdl/client_link.h"
-#include "spice-common/wire_reader.h"
-#include "spice-common/wire_writer.h"
+#include "spice-client-sdl/client_main.h"
 
 #include <spice/enums.h>
 #include <spice/protocol.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -27,9 +27,6 @@ namespace {
 
 // A session adopted without options links its channels within this.
 constexpr std::chrono::milliseconds kDefaultLinkTimeout { 10000 };
-constexpr uint32_t kMaxListedChannels = 256;
-constexpr uint32_t kMaxNameBytes = 4096;
-constexpr size_t kUuidBytes = 16;
 
 Result<int> open_socket(const ClientOptions& options)
 {
@@ -122,22 +119,29 @@ public:
             ::close(main_fd);
             return Error { std::string("epoll_create1: ") + std::strerror(errno) };
         }
-        m_main = TRY(link_channel(main_fd, SPICE_CHANNEL_MAIN, 0, main_caps()));
+        m_main = TRY(link_channel(main_fd, SPICE_CHANNEL_MAIN, 0, ClientMain::channel_caps()));
+        m_main_state = std::make_unique<ClientMain>(*m_main, m_display_state, [this](uint8_t type, uint8_t id) { return open_channel(type, id); });
         return {};
     }
 
     Result<void> pump(std::chrono::milliseconds timeout)
     {
         TRY(flush_all());
+        // A video frame waiting for its time shortens the wait.
+        if (auto due = m_display_state.next_frame_due()) {
+            auto until = std::chrono::ceil<std::chrono::milliseconds>(*due - std::chrono::steady_clock::now());
+            timeout = std::clamp(until, std::chrono::milliseconds(0), timeout);
+        }
         epoll_event events[8];
         int ready = epoll_wait(m_epoll, events, 8, int(timeout.count()));
         if (ready < 0 && errno != EINTR)
             return Error { std::string("epoll_wait: ") + std::strerror(errno) };
         // Level-triggered and cheap when idle: every channel is read, whichever woke us.
-        TRY(service(m_main.get(), [&](const ChannelMessage& message) { return handle_main(message); }));
+        TRY(service(m_main.get(), [&](const ChannelMessage& message) { return m_main_state->handle(message); }));
         TRY(service(m_display.get(), [&](const ChannelMessage& message) { return m_display_state.handle(message); }));
         TRY(service(m_cursor.get(), [&](const ChannelMessage& message) { return m_cursor_state.handle(message); }));
         TRY(service(m_inputs.get(), [&](const ChannelMessage& message) { return m_inputs_state.handle(message); }));
+        TRY(m_display_state.present_due_frames());
         m_display_state.refresh_screen();
         return flush_all();
     }
@@ -146,35 +150,22 @@ public:
     const ClientDisplay& display() const { return m_display_state; }
     const ClientCursor& cursor() const { return m_cursor_state; }
     ClientInputs& inputs() { return m_inputs_state; }
-    bool client_mouse_mode() const { return m_mouse_mode == SPICE_MOUSE_MODE_CLIENT; }
-
-    void request_mouse_mode(bool client)
-    {
-        uint16_t mode = client ? SPICE_MOUSE_MODE_CLIENT : SPICE_MOUSE_MODE_SERVER;
-        m_wanted_mouse_mode = mode;
-        if (m_main && m_session_id && (m_supported_mouse_modes & mode) && m_mouse_mode != mode) {
-            std::vector<uint8_t> body;
-            WireWriter(body).put_u16(mode);
-            m_main->send(SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST, body);
-        }
-    }
+    bool client_mouse_mode() const { return m_main_state->client_mouse_mode(); }
+    void request_mouse_mode(bool client) { m_main_state->request_mouse_mode(client); }
 
     std::string title() const
     {
-        if (!m_name.empty())
-            return m_name;
+        if (!m_main_state->name().empty())
+            return m_main_state->name();
         return m_uri;
     }
 
 private:
-    static std::vector<uint32_t> main_caps()
-    {
-        return { 1u << SPICE_MAIN_CAP_NAME_AND_UUID };
-    }
 
     Result<std::unique_ptr<ChannelConnection>> link_channel(int fd, uint8_t type, uint8_t id, std::vector<uint32_t> caps)
     {
-        auto linked = perform_link(fd, ClientLinkRequest { m_session_id, type, id, std::move(caps), m_password }, m_link_timeout);
+        uint32_t session_id = m_main_state ? m_main_state->session_id() : 0;
+        auto linked = perform_link(fd, ClientLinkRequest { session_id, type, id, std::move(caps), m_password }, m_link_timeout);
         if (!linked) {
             ::close(fd);
             return linked.error();
@@ -217,62 +208,6 @@ private:
             event.data.fd = channel->fd();
             epoll_ctl(m_epoll, EPOLL_CTL_MOD, channel->fd(), &event);
         }
-        return {};
-    }
-
-    Result<void> handle_main(const ChannelMessage& message)
-    {
-        WireReader reader(message.body);
-        switch (message.type) {
-        case SPICE_MSG_MAIN_INIT: {
-            auto session_id = TRY(reader.read<uint32_t>("MAIN_INIT"));
-            TRY(reader.read<uint32_t>("MAIN_INIT")); // display channels hint
-            m_supported_mouse_modes = TRY(reader.read<uint32_t>("MAIN_INIT"));
-            m_mouse_mode = TRY(reader.read<uint32_t>("MAIN_INIT"));
-            // The agent's state and tokens: this client sends no agent messages, so it needs neither.
-            TRY(reader.skip(4 + 4, "MAIN_INIT"));
-            if (session_id == 0)
-                return Error { "MAIN_INIT with session id 0" };
-            m_session_id = session_id;
-            m_main->send(SPICE_MSGC_MAIN_ATTACH_CHANNELS, {});
-            if (m_wanted_mouse_mode)
-                request_mouse_mode(m_wanted_mouse_mode == SPICE_MOUSE_MODE_CLIENT);
-            return {};
-        }
-        case SPICE_MSG_MAIN_CHANNELS_LIST: {
-            auto count = TRY(reader.read<uint32_t>("CHANNELS_LIST"));
-            if (count > kMaxListedChannels)
-                return Error { "CHANNELS_LIST of " + std::to_string(count) + " channels" };
-            for (uint32_t i = 0; i < count; ++i) {
-                auto type = TRY(reader.read<uint8_t>("CHANNELS_LIST"));
-                auto id = TRY(reader.read<uint8_t>("CHANNELS_LIST"));
-                TRY(open_channel(type, id));
-            }
-            if (!m_display)
-                return Error { "the server has no display channel" };
-            return {};
-        }
-        case SPICE_MSG_MAIN_MOUSE_MODE:
-            m_supported_mouse_modes = TRY(reader.read<uint16_t>("MOUSE_MODE"));
-            m_mouse_mode = TRY(reader.read<uint16_t>("MOUSE_MODE"));
-            // A server offers client mode only while the guest has an absolute pointer: ask again when
-            // the wanted mode becomes available.
-            if (m_wanted_mouse_mode)
-                request_mouse_mode(m_wanted_mouse_mode == SPICE_MOUSE_MODE_CLIENT);
-            return {};
-        case SPICE_MSG_MAIN_NAME: {
-            auto length = TRY(reader.read<uint32_t>("NAME"));
-            if (length > kMaxNameBytes)
-                return Error { "NAME of " + std::to_string(length) + " bytes" };
-            auto bytes = TRY(reader.read_bytes(length, "NAME"));
-            m_name.assign(reinterpret_cast<const char*>(bytes.data()), strnlen(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-            return {};
-        }
-        case SPICE_MSG_MAIN_UUID:
-            TRY(reader.read_bytes(kUuidBytes, "UUID"));
-            return {};
-        }
-        // MULTI_MEDIA_TIME, the agent's messages and tokens, migration: nothing this client uses.
         return {};
     }
 
@@ -321,11 +256,7 @@ private:
     ClientDisplay m_display_state;
     ClientCursor m_cursor_state;
     ClientInputs m_inputs_state;
-    uint32_t m_session_id { 0 };
-    uint32_t m_supported_mouse_modes { 0 };
-    uint32_t m_mouse_mode { 0 };
-    uint16_t m_wanted_mouse_mode { 0 };
-    std::string m_name;
+    std::unique_ptr<ClientMain> m_main_state;
 };
 
 ClientSession::ClientSession(std::unique_ptr<ClientChannels> channels)
@@ -358,6 +289,7 @@ uint64_t ClientSession::screen_generation() const { return m_channels->display()
 uint64_t ClientSession::screen_major_generation() const { return m_channels->display().major_generation(); }
 bool ClientSession::frame_complete() const { return m_channels->display().frame_complete(); }
 bool ClientSession::primary_drawn() const { return m_channels->display().primary_drawn(); }
+bool ClientSession::video_frames_waiting() const { return m_channels->display().pending_frames() > 0; }
 const ClientSession::Cursor& ClientSession::cursor() const { return m_channels->cursor().cursor(); }
 bool ClientSession::client_mouse_mode() const { return m_channels->client_mouse_mode(); }
 void ClientSession::request_client_mouse_mode(bool client) { m_channels->request_mouse_mode(client); }

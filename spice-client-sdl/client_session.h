@@ -57,6 +57,7 @@ public:
     uint64_t screen_major_generation() const;
     bool frame_complete() const;        // a primary exists and the server's MARK for it arrived
     bool primary_drawn() const;         // a primary exists and something was drawn on it
+    bool video_frames_waiting() const;  // stream frames wait for the server's time (pump() draws them when due)
 
     struct Cursor {
         bool visible { false };

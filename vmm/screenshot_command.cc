@@ -130,7 +130,8 @@ Result<void> run_screenshot(const ScreenshotOptions& options)
             last_change = now;
         }
         bool drawn = session->frame_complete() || session->primary_drawn();
-        if (drawn && session->screen().width > 0 && now - last_change >= kScreenshotQuietTime)
+        // A video frame still waiting for its time is part of the picture the server sent.
+        if (drawn && session->screen().width > 0 && !session->video_frames_waiting() && now - last_change >= kScreenshotQuietTime)
             break;
     }
     return write_png(session->screen(), options.output);

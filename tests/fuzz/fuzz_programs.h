@@ -70,4 +70,25 @@ enum ChannelFlags : uint8_t {
     SplitInput = 2,   // the bytes arrive in two reads (the second half after the first is handled)
 };
 
+// client_display_fuzzer and client_channels_fuzzer: what a server sends to our client. u8 flags
+// (ServerStreamFlags), then steps.
+enum ServerStreamFlags : uint8_t {
+    ServerMiniHeader = 1, // the link agreed on mini headers
+};
+enum class ClientDisplayOp : uint8_t {
+    Arrive,       // u32 length, bytes: they arrive on the display channel and its complete messages are handled
+    Wait,         // u16 milliseconds pass on the fake clock, then the frames due are drawn
+    MediaTime,    // u32: the server's multimedia time from the main channel
+    Count,
+};
+enum class ClientChannelsOp : uint8_t {
+    ArriveMain,   // u32 length, bytes: they arrive on the main channel
+    ArriveCursor, // u32 length, bytes
+    ArriveInputs, // u32 length, bytes
+    Motion,       // i16 dx, i16 dy: the user moves the mouse (relative)
+    Position,     // u16 x, u16 y: the user moves the mouse (absolute)
+    MouseMode,    // u8: the window asks for client (odd) or server (even) mouse mode
+    Count,
+};
+
 } // namespace spicebox::fuzz

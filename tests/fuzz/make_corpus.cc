@@ -2,6 +2,7 @@
 // target reads (see fuzz_programs.h), so the fuzzers start from the interesting states (a primary
 // surface with commands on the rings, a VBE mode, a text mode, a linked channel, a loadable kernel)
 // instead of having to discover them. Usage: make-fuzz-corpus DIR
+#include "spice-common/draw_marshaller.h"
 #include "spice-common/jpeg_codec.h"
 #include "spice-common/lz4_codec.h"
 #include "spice-common/lz_decoder.h"
@@ -968,6 +969,204 @@ void codec_seeds()
     write_seed("glz_decoder", "zlib", zlib_glz.data());
 }
 
+// ---- what a server sends to our client ---------------------------------------------------------
+
+// Steps of client_display_fuzzer / client_channels_fuzzer; `arrive` frames a message as the server does.
+class ServerSeed {
+public:
+    explicit ServerSeed(bool mini) : m_mini(mini) { m_program.u8(mini ? ServerMiniHeader : 0); }
+    ServerSeed& arrive(uint8_t op, uint16_t type, const std::vector<uint8_t>& body = {})
+    {
+        FuzzProgram message;
+        if (m_mini)
+            message.put(SpiceMiniDataHeader { type, uint32_t(body.size()) });
+        else
+            message.put(SpiceDataHeader { ++m_serial, type, uint32_t(body.size()), 0 });
+        message.bytes(body);
+        m_program.u8(op).u32(uint32_t(message.data().size())).bytes(message.data());
+        return *this;
+    }
+    ServerSeed& display(uint16_t type, const std::vector<uint8_t>& body = {}) { return arrive(uint8_t(ClientDisplayOp::Arrive), type, body); }
+    ServerSeed& wait(uint16_t milliseconds)
+    {
+        m_program.u8(uint8_t(ClientDisplayOp::Wait)).u16(milliseconds);
+        return *this;
+    }
+    ServerSeed& media_time(uint32_t time)
+    {
+        m_program.u8(uint8_t(ClientDisplayOp::MediaTime)).u32(time);
+        return *this;
+    }
+    FuzzProgram& program() { return m_program; }
+    const std::vector<uint8_t>& data() const { return m_program.data(); }
+
+private:
+    bool m_mini;
+    uint64_t m_serial { 0 };
+    FuzzProgram m_program;
+};
+
+// Images as a server puts them in a draw: raw (optionally to be cached), from the cache, or one codec's payload.
+class SeedImageWriter : public spicebox::ImageWriter {
+public:
+    SeedImageWriter(uint8_t type, std::vector<uint8_t> payload, uint8_t flags) : m_type(type), m_payload(std::move(payload)), m_flags(flags) { }
+    void write_image(spicebox::WireWriter& writer, size_t body_start, const spicebox::Image& image) override
+    {
+        if (m_type == SPICE_IMAGE_TYPE_BITMAP) {
+            spicebox::write_raw_image(writer, body_start, image, m_flags, [](uint32_t) { return std::pair(64u, 48u); });
+            return;
+        }
+        const auto& bitmap = std::get<spicebox::Bitmap>(image.source);
+        spicebox::write_image_descriptor(writer, image.id, m_type, m_flags, bitmap.width, bitmap.height);
+        if (m_type == SPICE_IMAGE_TYPE_FROM_CACHE)
+            return;
+        writer.put_u32(uint32_t(m_payload.size()));
+        writer.put_bytes(m_payload);
+    }
+
+private:
+    uint8_t m_type;
+    std::vector<uint8_t> m_payload;
+    uint8_t m_flags;
+};
+
+std::vector<uint8_t> draw_body(const spicebox::DrawCommand& command, spicebox::ImageWriter& images)
+{
+    std::vector<uint8_t> out;
+    spicebox::WireWriter writer(out);
+    spicebox::marshal_draw(writer, 0, command, images);
+    return out;
+}
+
+spicebox::DrawCommand copy_command(const spicebox::Bitmap& bitmap, uint64_t id, spicebox::Rect source)
+{
+    spicebox::DrawCommand command;
+    command.bbox = spicebox::Rect { 8, 8, 8 + source.width(), 8 + source.height() };
+    spicebox::Image image;
+    image.id = id;
+    image.source = bitmap;
+    command.operation = spicebox::CopyOp { image, source };
+    return command;
+}
+
+std::vector<uint8_t> stream_create(uint32_t id, uint8_t flags, spicebox::Rect dest)
+{
+    FuzzProgram body;
+    body.u32(0).u32(id).u8(flags).u8(SPICE_VIDEO_CODEC_TYPE_MJPEG).u64(0);
+    body.u32(uint32_t(dest.width())).u32(uint32_t(dest.height())).u32(uint32_t(dest.width())).u32(uint32_t(dest.height()));
+    body.put(dest.top).put(dest.left).put(dest.bottom).put(dest.right).u8(SPICE_CLIP_TYPE_NONE);
+    return body.data();
+}
+
+void client_seeds()
+{
+    using spicebox::BitmapFormat;
+    using spicebox::LzImageType;
+    using spicebox::Rect;
+    auto bitmap = gradient(BitmapFormat::Xrgb8888, 4);
+    Rect whole { 0, 0, int32_t(bitmap.width), int32_t(bitmap.height) };
+    Rect pixel { 0, 0, 1, 1 };
+    auto lz = lz_header(LzImageType::Rgb32, 3, 2, 12);
+    lz_literals(lz, { { 1, 2, 3 }, { 4, 5, 6 }, { 7, 8, 9 } });
+    lz.insert(lz.end(), { 3 << 5, 2 });
+    auto glz = glz_header(LzImageType::Rgb32, 4, 1, 0, 0);
+    lz_literals(glz, { { 1, 2, 3 }, { 4, 5, 6 }, { 7, 8, 9 }, { 10, 11, 12 } });
+    auto jpeg = spicebox::encode_jpeg(bitmap, 85).value();
+    struct CodecImage {
+        const char* name;
+        uint8_t type;
+        std::vector<uint8_t> payload;
+        Rect source;
+    };
+    std::vector<CodecImage> codecs {
+        { "lz4", SPICE_IMAGE_TYPE_LZ4, spicebox::encode_lz4_image(bitmap).value(), whole },
+        { "jpeg", SPICE_IMAGE_TYPE_JPEG, jpeg, whole },
+        { "quic", SPICE_IMAGE_TYPE_QUIC, QuicBits(4, 2, 1).put(0x80, 8).put(0x80, 8).put(0x80, 8).put(1, 3).put(1, 2).put(1, 1).finish(), pixel },
+        { "lz", SPICE_IMAGE_TYPE_LZ_RGB, lz, pixel },
+        { "glz", SPICE_IMAGE_TYPE_GLZ_RGB, glz, pixel },
+    };
+    for (bool mini : { false, true }) {
+        std::string suffix = mini ? "-mini" : "-full";
+        ServerSeed start(mini);
+        start.display(SPICE_MSG_SET_ACK, body(uint32_t(1), uint32_t(10)));
+        start.display(SPICE_MSG_DISPLAY_SURFACE_CREATE, body(uint32_t(0), uint32_t(64), uint32_t(48), uint32_t(SPICE_SURFACE_FMT_32_xRGB),
+            uint32_t(SPICE_SURFACE_FLAGS_PRIMARY)));
+
+        ServerSeed draws = start;
+        spicebox::DrawCommand fill;
+        fill.bbox = Rect { 0, 0, 64, 48 };
+        fill.operation = spicebox::FillOp { spicebox::SolidBrush { 0x336699 } };
+        SeedImageWriter none(SPICE_IMAGE_TYPE_BITMAP, {}, 0);
+        draws.display(spicebox::draw_message_type(fill), draw_body(fill, none));
+        SeedImageWriter cache_me(SPICE_IMAGE_TYPE_BITMAP, {}, SPICE_IMAGE_FLAGS_CACHE_ME);
+        auto raw = copy_command(bitmap, 7, whole);
+        draws.display(SPICE_MSG_DISPLAY_DRAW_COPY, draw_body(raw, cache_me));
+        SeedImageWriter from_cache(SPICE_IMAGE_TYPE_FROM_CACHE, {}, 0);
+        draws.display(SPICE_MSG_DISPLAY_DRAW_COPY, draw_body(raw, from_cache));
+        draws.display(SPICE_MSG_DISPLAY_INVAL_LIST, body(uint16_t(1), uint8_t(SPICE_RES_TYPE_PIXMAP), uint64_t(7)));
+        draws.display(SPICE_MSG_DISPLAY_MARK);
+        write_seed("client_display", "fill-copy-cache" + suffix, draws.data());
+
+        for (const auto& codec : codecs) {
+            ServerSeed coded = start;
+            SeedImageWriter writer(codec.type, codec.payload, SPICE_IMAGE_FLAGS_CACHE_ME);
+            coded.display(SPICE_MSG_DISPLAY_DRAW_COPY, draw_body(copy_command(bitmap, 9, codec.source), writer));
+            coded.display(SPICE_MSG_DISPLAY_MARK).display(SPICE_MSG_DISPLAY_INVAL_ALL_PIXMAPS);
+            write_seed("client_display", std::string("copy-") + codec.name + suffix, coded.data());
+        }
+
+        ServerSeed stream = start;
+        Rect dest { 16, 8, 16 + int32_t(bitmap.width), 8 + int32_t(bitmap.height) };
+        stream.media_time(1000).display(SPICE_MSG_DISPLAY_STREAM_CREATE, stream_create(3, 0, dest));
+        FuzzProgram data;
+        data.u32(3).u32(1400).u32(uint32_t(jpeg.size())).bytes(jpeg);
+        stream.display(SPICE_MSG_DISPLAY_STREAM_DATA, data.data()).wait(100).wait(400);
+        FuzzProgram sized;
+        sized.u32(3).u32(1500).u32(bitmap.width).u32(bitmap.height).put(int32_t(0)).put(int32_t(0)).put(int32_t(bitmap.height))
+            .put(int32_t(bitmap.width)).u32(uint32_t(jpeg.size())).bytes(jpeg);
+        stream.display(SPICE_MSG_DISPLAY_STREAM_DATA_SIZED, sized.data());
+        stream.display(SPICE_MSG_DISPLAY_STREAM_CLIP, body(uint32_t(3), uint8_t(SPICE_CLIP_TYPE_RECTS), uint32_t(1), int32_t(8), int32_t(16),
+            int32_t(20), int32_t(30)));
+        stream.display(SPICE_MSG_DISPLAY_STREAM_DATA, data.data()).display(SPICE_MSG_DISPLAY_STREAM_DESTROY, body(uint32_t(3)));
+        stream.display(SPICE_MSG_DISPLAY_RESET);
+        write_seed("client_display", "stream" + suffix, stream.data());
+
+        ServerSeed channels(mini);
+        auto main_op = uint8_t(ClientChannelsOp::ArriveMain);
+        auto cursor_op = uint8_t(ClientChannelsOp::ArriveCursor);
+        auto inputs_op = uint8_t(ClientChannelsOp::ArriveInputs);
+        channels.program().u8(uint8_t(ClientChannelsOp::MouseMode)).u8(1);
+        channels.arrive(main_op, SPICE_MSG_MAIN_INIT, body(uint32_t(5), uint32_t(1), uint32_t(SPICE_MOUSE_MODE_SERVER | SPICE_MOUSE_MODE_CLIENT),
+            uint32_t(SPICE_MOUSE_MODE_SERVER), uint32_t(0), uint32_t(0), uint32_t(1000), uint32_t(0)));
+        channels.arrive(main_op, SPICE_MSG_MAIN_CHANNELS_LIST, body(uint32_t(3), uint8_t(SPICE_CHANNEL_DISPLAY), uint8_t(0),
+            uint8_t(SPICE_CHANNEL_CURSOR), uint8_t(0), uint8_t(SPICE_CHANNEL_INPUTS), uint8_t(0)));
+        channels.arrive(main_op, SPICE_MSG_MAIN_MOUSE_MODE, body(uint16_t(SPICE_MOUSE_MODE_SERVER | SPICE_MOUSE_MODE_CLIENT), uint16_t(SPICE_MOUSE_MODE_CLIENT)));
+        channels.arrive(main_op, SPICE_MSG_MAIN_NAME, body(uint32_t(4), 'g', 'u', 'e', uint8_t(0)));
+        channels.arrive(main_op, SPICE_MSG_MAIN_MULTI_MEDIA_TIME, body(uint32_t(2000)));
+        channels.arrive(main_op, SPICE_MSG_PING, body(uint32_t(1), uint64_t(0)));
+        // A 2x2 ALPHA cursor, cached, then taken from the cache, moved and hidden.
+        FuzzProgram shape;
+        shape.u16(SPICE_CURSOR_FLAGS_CACHE_ME).u64(11).u8(SPICE_CURSOR_TYPE_ALPHA).u16(2).u16(2).u16(1).u16(1);
+        for (uint32_t pixel : { 0xFF000000u, 0xFFFFFFFFu, 0x80FF0000u, 0x00000000u })
+            shape.u32(pixel);
+        FuzzProgram set;
+        set.u16(10).u16(20).u8(1).bytes(shape.data());
+        channels.arrive(cursor_op, SPICE_MSG_CURSOR_INIT, body(int16_t(0), int16_t(0), uint16_t(0), uint16_t(0), uint8_t(1),
+            uint16_t(SPICE_CURSOR_FLAGS_NONE)));
+        channels.arrive(cursor_op, SPICE_MSG_CURSOR_SET, set.data());
+        channels.arrive(cursor_op, SPICE_MSG_CURSOR_SET, body(int16_t(1), int16_t(2), uint8_t(1), uint16_t(SPICE_CURSOR_FLAGS_FROM_CACHE), uint64_t(11),
+            uint8_t(SPICE_CURSOR_TYPE_ALPHA), uint16_t(2), uint16_t(2), uint16_t(1), uint16_t(1)));
+        channels.arrive(cursor_op, SPICE_MSG_CURSOR_MOVE, body(int16_t(30), int16_t(40)));
+        channels.arrive(cursor_op, SPICE_MSG_CURSOR_HIDE).arrive(cursor_op, SPICE_MSG_CURSOR_INVAL_ALL);
+        for (int i = 0; i < 12; ++i)
+            channels.program().u8(uint8_t(ClientChannelsOp::Motion)).u16(3).u16(uint16_t(-2));
+        channels.arrive(inputs_op, SPICE_MSG_INPUTS_MOUSE_MOTION_ACK);
+        channels.program().u8(uint8_t(ClientChannelsOp::Position)).u16(100).u16(200);
+        channels.arrive(inputs_op, SPICE_MSG_INPUTS_INIT, body(uint16_t(0)));
+        write_seed("client_channels", "session" + suffix, channels.data());
+    }
+}
+
 int main(int argc, char** argv)
 {
     if (argc != 2) {
@@ -984,5 +1183,6 @@ int main(int argc, char** argv)
     kernel_loader_seeds();
     wire_reader_seeds();
     codec_seeds();
+    client_seeds();
     return 0;
 }

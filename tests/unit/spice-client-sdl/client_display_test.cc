@@ -1,9 +1,12 @@
 #include "spice-client-sdl/client_cursor.h"
 #include "spice-client-sdl/client_display.h"
+#include "spice-client-sdl/client_main.h"
 #include "spice-common/jpeg_codec.h"
 #include "spice-common/wire_writer.h"
 
+#include <cstring>
 #include <doctest/doctest.h>
+#include <limits>
 #include <spice/enums.h>
 
 using namespace spicebox;
@@ -60,6 +63,43 @@ ChannelMessage draw_copy(uint32_t surface, const Rect& box, uint32_t color, uint
     for (int32_t i = 0; i < box.width() * box.height(); ++i)
         writer.put_u32(color);
     return message;
+}
+
+ChannelMessage stream_create(uint32_t id, uint8_t flags, const Rect& dest)
+{
+    ChannelMessage message { SPICE_MSG_DISPLAY_STREAM_CREATE, {} };
+    WireWriter writer(message.body);
+    writer.put_u32(0);
+    writer.put_u32(id);
+    writer.put_u8(flags);
+    writer.put_u8(SPICE_VIDEO_CODEC_TYPE_MJPEG);
+    writer.put_u64(0);
+    for (int i = 0; i < 4; ++i)
+        writer.put_u32(16);
+    put_rect(writer, dest);
+    writer.put_u8(SPICE_CLIP_TYPE_NONE);
+    return message;
+}
+
+ChannelMessage stream_data(uint32_t id, uint32_t mm_time, const std::vector<uint8_t>& jpeg)
+{
+    ChannelMessage message { SPICE_MSG_DISPLAY_STREAM_DATA, {} };
+    WireWriter writer(message.body);
+    writer.put_u32(id);
+    writer.put_u32(mm_time);
+    writer.put_u32(uint32_t(jpeg.size()));
+    writer.put_bytes(jpeg);
+    return message;
+}
+
+// A 16x16 JPEG of one grey level.
+std::vector<uint8_t> solid_jpeg(uint8_t level)
+{
+    Bitmap frame;
+    frame.width = frame.height = 16;
+    frame.stride = 64;
+    frame.pixels.assign(64 * 16, level);
+    return encode_jpeg(frame, 95).value();
 }
 
 }
@@ -153,14 +193,28 @@ TEST_CASE("bad display messages are errors: no surface, truncated, oversized, un
     CHECK_FALSE(display.handle(stream_data).ok());
 }
 
+TEST_CASE("a draw whose bounding box spans the int32 range is measured without overflow (client_display fuzzer)")
+{
+    ClientDisplay display;
+    REQUIRE(display.handle(surface_create(0, 64, 48, SPICE_SURFACE_FLAGS_PRIMARY)).ok());
+    auto draw = draw_copy(0, Rect { 0, 8, 1, 9 }, 0x123456);
+    int32_t left = std::numeric_limits<int32_t>::min() + 8;
+    std::memcpy(draw.body.data() + 8, &left, sizeof left); // the bounding box's left, after surface id and top
+    auto before = display.major_generation();
+    REQUIRE(display.handle(draw).ok());
+    CHECK(display.major_generation() == before + 1);
+}
+
 TEST_CASE("surfaces beyond the host memory budget are refused")
 {
-    // 64 surfaces of 16384x1024 would be 4 GiB.
+    // 64 surfaces of 16384x1024 would be 4 GiB; 4 fill the 256 MiB budget.
     ClientDisplay display;
+    // One 16384x12288 surface (768 MiB) is refused whole (client_display fuzzer: out of memory).
+    CHECK_FALSE(display.handle(surface_create(1, 16384, 12288, SPICE_SURFACE_FLAGS_PRIMARY)).ok());
     uint32_t created = 0;
     while (created < 64 && display.handle(surface_create(created + 1, 16384, 1024, 0)).ok())
         ++created;
-    CHECK(created == 16);
+    CHECK(created == 4);
     // Destroying one makes room again.
     REQUIRE(display.handle(ChannelMessage { SPICE_MSG_DISPLAY_SURFACE_DESTROY, { 1, 0, 0, 0 } }).ok());
     CHECK(display.handle(surface_create(100, 16384, 1024, 0)).ok());
@@ -170,18 +224,7 @@ TEST_CASE("an MJPEG stream's frames are drawn at its destination, bottom-up fram
 {
     ClientDisplay display;
     REQUIRE(display.handle(surface_create(0, 64, 64, SPICE_SURFACE_FLAGS_PRIMARY)).ok());
-    ChannelMessage create { SPICE_MSG_DISPLAY_STREAM_CREATE, {} };
-    WireWriter writer(create.body);
-    writer.put_u32(0);
-    writer.put_u32(2);
-    writer.put_u8(0); // bottom-up
-    writer.put_u8(SPICE_VIDEO_CODEC_TYPE_MJPEG);
-    writer.put_u64(0);
-    for (int i = 0; i < 4; ++i)
-        writer.put_u32(16);
-    put_rect(writer, Rect { 32, 32, 48, 48 });
-    writer.put_u8(SPICE_CLIP_TYPE_NONE);
-    REQUIRE(display.handle(create).ok());
+    REQUIRE(display.handle(stream_create(2, 0, Rect { 32, 32, 48, 48 })).ok()); // bottom-up
 
     // 16x16: top half white, bottom half black.
     Bitmap frame;
@@ -191,12 +234,7 @@ TEST_CASE("an MJPEG stream's frames are drawn at its destination, bottom-up fram
     std::fill(frame.pixels.begin(), frame.pixels.begin() + 64 * 8, 0xFF);
     auto jpeg = encode_jpeg(frame, 95);
     REQUIRE(jpeg.ok());
-    ChannelMessage data { SPICE_MSG_DISPLAY_STREAM_DATA, {} };
-    WireWriter data_writer(data.body);
-    data_writer.put_u32(2);
-    data_writer.put_u32(1000);
-    data_writer.put_u32(uint32_t(jpeg->size()));
-    data_writer.put_bytes(*jpeg);
+    auto data = stream_data(2, 1000, *jpeg);
     auto drawn = display.handle(data);
     REQUIRE_MESSAGE(drawn.ok(), drawn.error_message());
     display.refresh_screen();
@@ -246,4 +284,165 @@ TEST_CASE("cursor: an ALPHA shape cached, taken from the cache, hidden, and a ca
     set.body.resize(set.body.size() - 1); // shape data short of 2x1 pixels
     set.body[7] = 79;
     CHECK_FALSE(cursor.handle(set).ok());
+}
+
+namespace {
+
+// A display with a fake clock, a 64x64 primary and stream 1 at (32,32)-(48,48).
+struct TimedDisplay {
+    std::chrono::steady_clock::time_point now { std::chrono::hours(1) };
+    ClientDisplay display { [this] { return now; } };
+
+    TimedDisplay()
+    {
+        REQUIRE(display.handle(surface_create(0, 64, 64, SPICE_SURFACE_FLAGS_PRIMARY)).ok());
+        REQUIRE(display.handle(stream_create(1, SPICE_STREAM_FLAGS_TOP_DOWN, Rect { 32, 32, 48, 48 })).ok());
+    }
+    // The grey level the stream's area shows.
+    uint32_t shown()
+    {
+        display.refresh_screen();
+        return display.screen().at(40, 40) & 0xFF;
+    }
+    void pass(std::chrono::milliseconds time)
+    {
+        now += time;
+        REQUIRE(display.present_due_frames().ok());
+    }
+};
+
+bool near(uint32_t level, uint32_t wanted) { return level + 8 > wanted && level < wanted + 8; }
+
+}
+
+TEST_CASE("a stream frame is drawn when the server's multimedia clock reaches its time")
+{
+    using namespace std::chrono_literals;
+    TimedDisplay timed;
+    timed.display.set_multi_media_time(5000);
+    timed.pass(100ms); // the server's clock is now at 5100
+    REQUIRE(timed.display.handle(stream_data(1, 5400, solid_jpeg(200))).ok());
+    CHECK(timed.shown() == 0);
+    CHECK(timed.display.pending_frames() == 1);
+    REQUIRE(timed.display.next_frame_due().has_value());
+    CHECK(*timed.display.next_frame_due() == timed.now + 300ms);
+    timed.pass(299ms);
+    CHECK(timed.shown() == 0);
+    timed.pass(1ms);
+    CHECK(near(timed.shown(), 200));
+    CHECK(timed.display.pending_frames() == 0);
+    CHECK_FALSE(timed.display.next_frame_due().has_value());
+
+    // MULTI_MEDIA_TIME moves the estimate: the server says its clock is at 9000 now.
+    timed.display.set_multi_media_time(9000);
+    REQUIRE(timed.display.handle(stream_data(1, 9050, solid_jpeg(100))).ok());
+    CHECK(*timed.display.next_frame_due() == timed.now + 50ms);
+    timed.pass(50ms);
+    CHECK(near(timed.shown(), 100));
+}
+
+TEST_CASE("late frames and frames before the server's time is known are drawn at once; far ones wait at most kMaxFrameWait")
+{
+    using namespace std::chrono_literals;
+    TimedDisplay timed;
+    REQUIRE(timed.display.handle(stream_data(1, 123456, solid_jpeg(60))).ok());
+    CHECK(near(timed.shown(), 60)); // no clock yet
+
+    timed.display.set_multi_media_time(5000);
+    REQUIRE(timed.display.handle(stream_data(1, 4000, solid_jpeg(120))).ok());
+    CHECK(near(timed.shown(), 120));
+
+    REQUIRE(timed.display.handle(stream_data(1, 5000 + 3600 * 1000, solid_jpeg(180))).ok());
+    CHECK(near(timed.shown(), 120));
+    CHECK(*timed.display.next_frame_due() == timed.now + ClientDisplay::kMaxFrameWait);
+    timed.pass(ClientDisplay::kMaxFrameWait);
+    CHECK(near(timed.shown(), 180));
+
+    // Times wrap at 2^32 ms: 0x40 comes 0x140 ms after 0xFFFFFF00.
+    timed.display.set_multi_media_time(0xFFFFFF00);
+    REQUIRE(timed.display.handle(stream_data(1, 0x40, solid_jpeg(240))).ok());
+    CHECK(*timed.display.next_frame_due() == timed.now + 320ms);
+}
+
+TEST_CASE("a stream's waiting frames keep their order, are drawn before its clip changes or it ends, and are bounded")
+{
+    using namespace std::chrono_literals;
+    TimedDisplay timed;
+    timed.display.set_multi_media_time(1000);
+    // The second frame is stamped earlier than the first: it still comes after it.
+    REQUIRE(timed.display.handle(stream_data(1, 1200, solid_jpeg(50))).ok());
+    REQUIRE(timed.display.handle(stream_data(1, 1100, solid_jpeg(150))).ok());
+    CHECK(timed.display.pending_frames() == 2);
+    timed.pass(150ms);
+    CHECK(timed.shown() == 0);
+    timed.pass(50ms);
+    CHECK(near(timed.shown(), 150));
+
+    REQUIRE(timed.display.handle(stream_data(1, 1700, solid_jpeg(90))).ok());
+    CHECK(timed.display.pending_frames() == 1);
+    REQUIRE(timed.display.handle(ChannelMessage { SPICE_MSG_DISPLAY_STREAM_DESTROY, { 1, 0, 0, 0 } }).ok());
+    CHECK(near(timed.shown(), 90));
+    CHECK(timed.display.pending_frames() == 0);
+
+    REQUIRE(timed.display.handle(stream_create(1, SPICE_STREAM_FLAGS_TOP_DOWN, Rect { 32, 32, 48, 48 })).ok());
+    auto frame = solid_jpeg(30);
+    for (size_t i = 0; i < ClientDisplay::kMaxPendingFrames + 10; ++i)
+        REQUIRE(timed.display.handle(stream_data(1, 1900, frame)).ok());
+    CHECK(timed.display.pending_frames() == ClientDisplay::kMaxPendingFrames);
+    CHECK(near(timed.shown(), 30)); // the oldest ones were drawn to make room
+
+    // A RESET drops them with the surfaces; nothing is left to wait for.
+    REQUIRE(timed.display.handle(ChannelMessage { SPICE_MSG_DISPLAY_RESET, {} }).ok());
+    CHECK(timed.display.pending_frames() == 0);
+    CHECK_FALSE(timed.display.next_frame_due().has_value());
+}
+
+TEST_CASE("the main channel: MAIN_INIT and MULTI_MEDIA_TIME set the display's clock, the channel list opens channels")
+{
+    using namespace std::chrono_literals;
+    TimedDisplay timed;
+    ChannelConnection channel(-1, SPICE_CHANNEL_MAIN, true);
+    std::vector<std::pair<uint8_t, uint8_t>> opened;
+    ClientMain main(channel, timed.display, [&](uint8_t type, uint8_t id) -> Result<void> {
+        opened.emplace_back(type, id);
+        return {};
+    });
+    ChannelMessage init { SPICE_MSG_MAIN_INIT, {} };
+    WireWriter writer(init.body);
+    for (uint32_t value : { 7u, 1u, uint32_t(SPICE_MOUSE_MODE_SERVER | SPICE_MOUSE_MODE_CLIENT), uint32_t(SPICE_MOUSE_MODE_SERVER), 0u, 0u, 3000u, 0u })
+        writer.put_u32(value);
+    auto cut = init;
+    cut.body.resize(6 * 4); // without the multimedia time
+    CHECK_FALSE(main.handle(cut).ok());
+    REQUIRE(main.handle(init).ok());
+    CHECK(main.session_id() == 7);
+    CHECK(channel.wants_write()); // ATTACH_CHANNELS
+    REQUIRE(timed.display.handle(stream_data(1, 3040, solid_jpeg(70))).ok());
+    CHECK(*timed.display.next_frame_due() == timed.now + 40ms);
+
+    // The server's clock jumped ahead: the next frame's wait counts from the new time.
+    ChannelMessage time { SPICE_MSG_MAIN_MULTI_MEDIA_TIME, {} };
+    WireWriter(time.body).put_u32(3100);
+    REQUIRE(main.handle(time).ok());
+    REQUIRE(timed.display.handle(stream_data(1, 3150, solid_jpeg(110))).ok());
+    CHECK(*timed.display.next_frame_due() == timed.now + 40ms);
+    timed.pass(40ms);
+    CHECK(near(timed.shown(), 70));
+    CHECK(*timed.display.next_frame_due() == timed.now + 10ms);
+    timed.pass(10ms);
+    CHECK(near(timed.shown(), 110));
+
+    ChannelMessage list { SPICE_MSG_MAIN_CHANNELS_LIST, {} };
+    WireWriter list_writer(list.body);
+    list_writer.put_u32(2);
+    list_writer.put_u8(SPICE_CHANNEL_INPUTS);
+    list_writer.put_u8(0);
+    list_writer.put_u8(SPICE_CHANNEL_DISPLAY);
+    list_writer.put_u8(0);
+    REQUIRE(main.handle(list).ok());
+    CHECK(opened == std::vector<std::pair<uint8_t, uint8_t>> { { SPICE_CHANNEL_INPUTS, 0 }, { SPICE_CHANNEL_DISPLAY, 0 } });
+    list.body[6] = SPICE_CHANNEL_CURSOR;
+    auto no_display = main.handle(list);
+    REQUIRE_FALSE(no_display.ok());
+    CHECK(no_display.error().message == "the server has no display channel");
 }
