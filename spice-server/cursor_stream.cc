@@ -24,7 +24,8 @@ void apply_cursor_command(CursorState& state, const CursorCommand& command)
                 state.visible = false;
             } else if constexpr (std::is_same_v<T, CursorReset>) {
                 // spice-server's CursorChannel::reset: no shape, shown, at the origin, no trail.
-                state = CursorState { .visible = true };
+                state = CursorState {};
+                state.visible = true;
             } else {
                 state.trail_length = cmd.length;
                 state.trail_frequency = cmd.frequency;

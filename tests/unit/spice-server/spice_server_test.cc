@@ -206,9 +206,17 @@ struct Fixture {
         CHECK(main.receive_message().type == SPICE_MSG_MAIN_CHANNELS_LIST);
         return u32_at(init.body, 0);
     }
+    // The guest's cursor commands, attached to the server; the stream outlives the server (declared first).
+    CursorStream& attach_cursor()
+    {
+        cursors = CursorStream::create().value();
+        REQUIRE(server->attach_cursor(*cursors).ok());
+        return *cursors;
+    }
     PollLoop loop;
     FakeScreen screen;
     FakeInput input;
+    std::unique_ptr<CursorStream> cursors;
     std::unique_ptr<SpiceServer> server;
 };
 
@@ -500,15 +508,13 @@ TEST_CASE("spice server: client mouse mode once the guest enables its absolute p
 TEST_CASE("spice server: the cursor channel gets the guest's cursor in INIT, then its commands, shapes cached by unique id")
 {
     Fixture fixture;
-    auto cursors = CursorStream::create();
-    REQUIRE(cursors.ok());
-    REQUIRE(fixture.server->attach_cursor(**cursors).ok());
+    CursorStream& cursors = fixture.attach_cursor();
     CursorShape arrow;
     arrow.unique = 77;
     arrow.width = 2;
     arrow.height = 2;
     arrow.data.assign(16, 0x5A);
-    (*cursors)->post(CursorSet { Point { 100, 50 }, true, arrow });
+    cursors.post(CursorSet { Point { 100, 50 }, true, arrow });
     fixture.loop.run_once(10);
 
     Client main(fixture.loop, port_of(*fixture.server));
@@ -528,18 +534,18 @@ TEST_CASE("spice server: the cursor channel gets the guest's cursor in INIT, the
     CHECK(u32_at(init.body, 11) == 77);                 // unique
     CHECK(init.body[28] == 0x5A);
 
-    (*cursors)->post(CursorMove { Point { 7, 8 } });
+    cursors.post(CursorMove { Point { 7, 8 } });
     auto move = cursor.receive_message();
     CHECK(move.type == SPICE_MSG_CURSOR_MOVE);
     CHECK(move.body == std::vector<uint8_t> { 7, 0, 8, 0 });
-    (*cursors)->post(CursorSet { Point { 1, 2 }, true, arrow });
+    cursors.post(CursorSet { Point { 1, 2 }, true, arrow });
     auto again = cursor.receive_message();
     CHECK(again.type == SPICE_MSG_CURSOR_SET);
     CHECK(again.body.size() == 4 + 1 + 2 + 17); // FROM_CACHE: the header alone
     CHECK(again.body[5] == SPICE_CURSOR_FLAGS_FROM_CACHE);
-    (*cursors)->post(CursorHide {});
+    cursors.post(CursorHide {});
     CHECK(cursor.receive_message().type == SPICE_MSG_CURSOR_HIDE);
-    (*cursors)->post(CursorTrail { 4, 5 });
+    cursors.post(CursorTrail { 4, 5 });
     auto trail = cursor.receive_message();
     CHECK(trail.type == SPICE_MSG_CURSOR_TRAIL);
     CHECK(trail.body == std::vector<uint8_t> { 4, 0, 5, 0 });
@@ -550,7 +556,7 @@ TEST_CASE("spice server: the cursor channel gets the guest's cursor in INIT, the
     size_t sets = 0;
     for (uint64_t unique = 1000; unique < 1000 + kCursorCacheSize; ++unique) {
         arrow.unique = unique;
-        (*cursors)->post(CursorSet { Point {}, true, arrow });
+        cursors.post(CursorSet { Point {}, true, arrow });
         fixture.loop.run_once(0);
         for (;;) {
             auto message = cursor.receive_message();
@@ -571,9 +577,7 @@ TEST_CASE("spice server: the cursor channel gets the guest's cursor in INIT, the
 TEST_CASE("spice server: a device reset reaches the cursor client as INVAL_ALL then RESET, and shapes are sent whole again")
 {
     Fixture fixture;
-    auto cursors = CursorStream::create();
-    REQUIRE(cursors.ok());
-    REQUIRE(fixture.server->attach_cursor(**cursors).ok());
+    CursorStream& cursors = fixture.attach_cursor();
     Client main(fixture.loop, port_of(*fixture.server));
     uint32_t session = fixture.open_main(main);
     main.send_message(SPICE_MSGC_MAIN_ATTACH_CHANNELS, {});
@@ -587,12 +591,12 @@ TEST_CASE("spice server: a device reset reaches the cursor client as INVAL_ALL t
     arrow.width = 2;
     arrow.height = 2;
     arrow.data.assign(16, 0x33);
-    (*cursors)->post(CursorSet { Point { 9, 9 }, true, arrow });
+    cursors.post(CursorSet { Point { 9, 9 }, true, arrow });
     CHECK(cursor.receive_message().body[5] == SPICE_CURSOR_FLAGS_CACHE_ME);
-    (*cursors)->post(CursorSet { Point { 9, 9 }, true, arrow });
+    cursors.post(CursorSet { Point { 9, 9 }, true, arrow });
     CHECK(cursor.receive_message().body[5] == SPICE_CURSOR_FLAGS_FROM_CACHE);
 
-    (*cursors)->post(CursorReset {});
+    cursors.post(CursorReset {});
     auto inval = cursor.receive_message();
     CHECK(inval.type == SPICE_MSG_CURSOR_INVAL_ALL);
     CHECK(inval.body.empty());
@@ -602,7 +606,7 @@ TEST_CASE("spice server: a device reset reaches the cursor client as INVAL_ALL t
 
     // The guest may reuse the id for another shape after a reset: the client gets the data again.
     arrow.data.assign(16, 0x44);
-    (*cursors)->post(CursorSet { Point { 1, 1 }, true, arrow });
+    cursors.post(CursorSet { Point { 1, 1 }, true, arrow });
     auto set = cursor.receive_message();
     REQUIRE(set.type == SPICE_MSG_CURSOR_SET);
     REQUIRE(set.body.size() == 4 + 1 + 2 + 17 + 16);
@@ -610,7 +614,7 @@ TEST_CASE("spice server: a device reset reaches the cursor client as INVAL_ALL t
     CHECK(set.body[24] == 0x44);
 
     // A client that joins after a reset is told there is no shape.
-    (*cursors)->post(CursorReset {});
+    cursors.post(CursorReset {});
     CHECK(cursor.receive_message().type == SPICE_MSG_CURSOR_INVAL_ALL);
     CHECK(cursor.receive_message().type == SPICE_MSG_CURSOR_RESET);
     Client late(fixture.loop, port_of(*fixture.server));
@@ -622,10 +626,10 @@ TEST_CASE("spice server: a device reset reaches the cursor client as INVAL_ALL t
 
     // Commands lost while the loop lagged (a reset may be among them): the cache goes and the current cursor
     // comes with its data.
-    (*cursors)->post(CursorSet { Point { 1, 1 }, true, arrow });
-    (*cursors)->post(CursorSet { Point { 1, 1 }, true, arrow });
+    cursors.post(CursorSet { Point { 1, 1 }, true, arrow });
+    cursors.post(CursorSet { Point { 1, 1 }, true, arrow });
     for (size_t i = 0; i < kMaxQueuedCursorCommands; ++i)
-        (*cursors)->post(CursorMove { Point { 2, 3 } });
+        cursors.post(CursorMove { Point { 2, 3 } });
     CHECK(cursor.receive_message().type == SPICE_MSG_CURSOR_INVAL_ALL);
     auto current = cursor.receive_message();
     REQUIRE(current.type == SPICE_MSG_CURSOR_SET);
@@ -647,9 +651,7 @@ TEST_CASE("spice server: a cursor channel with no device says no cursor; in clie
     CHECK(none.type == SPICE_MSG_CURSOR_INIT);
     CHECK(none.body == std::vector<uint8_t> { 0, 0, 0, 0, 0, 0, 0, 0, 0, SPICE_CURSOR_FLAGS_NONE, 0 });
 
-    auto cursors = CursorStream::create();
-    REQUIRE(cursors.ok());
-    REQUIRE(fixture.server->attach_cursor(**cursors).ok());
+    CursorStream& cursors = fixture.attach_cursor();
     fixture.input.set_absolute(true);
     main.send_message(SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST, { 2, 0 });
     for (int i = 0; i < 5; ++i)
@@ -658,9 +660,9 @@ TEST_CASE("spice server: a cursor channel with no device says no cursor; in clie
     dot.width = 1;
     dot.height = 1;
     dot.data.assign(4, 0xFF);
-    (*cursors)->post(CursorSet { Point { 5, 5 }, true, dot });
-    (*cursors)->post(CursorMove { Point { 6, 6 } });
-    (*cursors)->post(CursorHide {});
+    cursors.post(CursorSet { Point { 5, 5 }, true, dot });
+    cursors.post(CursorMove { Point { 6, 6 } });
+    cursors.post(CursorHide {});
     auto set = bare.receive_message();
     CHECK(set.type == SPICE_MSG_CURSOR_SET);
     CHECK(set.body[5] == 0); // unique 0: not cached
