@@ -4,7 +4,9 @@ by pair (these machines are shared and noisy). Run through bench/run.sh, which b
 
 Rows (issue 7): start to ready (hello, demo); memory of the demo guest (peak and steady RSS, guest RAM
 touched, overhead); the qxl-bench draw sequence seen by a headless client (frames per second, VMM CPU
-per frame, bytes sent to it), then key presses from that client answered by a draw (latency); the floors (one frame's memcpy on the host, one port-I/O exit).
+per frame, bytes sent to it), then key presses from that client answered by a draw (latency); the bytes sent for the
+same sequence when the client asks for raw images or LZ4; the floors (one frame's memcpy on the host, one port-I/O
+exit).
 """
 import argparse
 import datetime
@@ -173,11 +175,14 @@ def measure_io_exit(vmm, images):
         run.stop()
 
 
-def measure_display(vmm, images, client):
-    run = Run(vmm, images["qxl-bench"], "qxl_bench.delay_ms=1500 qxl_bench.keys=%d linger" % LATENCY_KEYS)
+def measure_display(vmm, images, client, compression="default"):
+    """The qxl-bench sequence seen by bench-client with `compression` (raw, lz4 or default client image
+    capabilities): the bytes sent to it, and with the default ones the frame rate, CPU and key latency too."""
+    keys = LATENCY_KEYS if compression == "default" else 0
+    run = Run(vmm, images["qxl-bench"], "qxl_bench.delay_ms=1500 qxl_bench.keys=%d linger" % keys)
     try:
-        viewer = subprocess.Popen([client, "spice://127.0.0.1:%d" % run.port, "60", str(LATENCY_KEYS)], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        viewer = subprocess.Popen([client, "--compression=" + compression, "spice://127.0.0.1:%d" % run.port, "60", str(keys)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
         def expect(prefix):
             line = viewer.stdout.readline()
@@ -193,14 +198,18 @@ def measure_display(vmm, images, client):
         cpu0 = run.cpu_seconds()
         end_line = expect("bench-client: end")
         cpu1, bytes1 = run.cpu_seconds(), run.spice_bytes_sent()
+        sent = {"display_mib_sent_" + compression: (bytes1 - bytes0) / MIB}
+        if keys == 0:
+            viewer.stdin.close()
+            viewer.wait(10)
+            return sent
         # "bench-client: latency MEDIAN us (MIN..MAX) over N keys"
         latency_line = expect("bench-client: latency")
         viewer.stdin.close()
         viewer.wait(10)
         elapsed_us = int(end_line.split()[2])
-        return {"key_latency_us": int(latency_line.split()[2]),"display_fps": QXL_BENCH_FRAMES / (elapsed_us / 1e6),
-                "display_cpu_ms_per_frame": (cpu1 - cpu0) * 1000 / QXL_BENCH_FRAMES,
-                "display_mib_sent": (bytes1 - bytes0) / MIB}
+        return dict(sent, key_latency_us=int(latency_line.split()[2]), display_fps=QXL_BENCH_FRAMES / (elapsed_us / 1e6),
+                    display_cpu_ms_per_frame=(cpu1 - cpu0) * 1000 / QXL_BENCH_FRAMES)
     finally:
         run.stop()
 
@@ -214,7 +223,9 @@ ROWS = [
     ("demo_overhead_mib", "2. demo: overhead, steady RSS - guest RAM (MiB)"),
     ("display_fps", "3. qxl-bench: frames/s at the client"),
     ("display_cpu_ms_per_frame", "3. qxl-bench: VMM CPU ms per frame"),
-    ("display_mib_sent", "4. qxl-bench: MiB sent to the client (its default caps)"),
+    ("display_mib_sent_raw", "4. qxl-bench: MiB sent, client asks for raw images (no LZ4 cap, compression off)"),
+    ("display_mib_sent_lz4", "4. qxl-bench: MiB sent, client asks for LZ4"),
+    ("display_mib_sent_default", "4. qxl-bench: MiB sent, client default (LZ4 cap, the server's choice)"),
     ("key_latency_us", "5. key to draw at the client, median of %d (us)" % LATENCY_KEYS),
     ("io_exit_us", "6. floor: one port-I/O exit (us)"),
 ]
@@ -269,7 +280,9 @@ def main():
     floor = subprocess.run([os.path.join(args.build, "bench", "memcpy-floor")], capture_output=True, text=True,
                            check=True).stdout.strip()
     vmms = [spicebox_vmm(binaries["spicebox"]), qemu_vmm(binaries["qemu"])]
-    measures = [measure_hello, measure_demo, measure_io_exit, lambda vmm, images: measure_display(vmm, images, client)]
+    measures = [measure_hello, measure_demo, measure_io_exit] + [
+        lambda vmm, images, compression=compression: measure_display(vmm, images, client, compression)
+        for compression in ("default", "raw", "lz4")]
     samples = {vmm.name: {} for vmm in vmms}
     for round_index in range(args.rounds):
         order = vmms if round_index % 2 == 0 else list(reversed(vmms))

@@ -9,13 +9,16 @@
 // timing the press until the guest's answering fill arrives at (0, 0):
 //   bench-client: latency MEDIAN_US us (MIN_US..MAX_US) over KEYS keys
 // then keeps its connections open until its stdin closes, so the sampler still finds them.
-// Usage: bench-client spice://HOST:PORT [TIMEOUT_SECONDS [KEYS]]
+// --compression picks the client's image capabilities: raw (no LZ4 offered, PREFERRED_COMPRESSION off),
+// lz4 (PREFERRED_COMPRESSION lz4) or default (LZ4 offered, the server's choice).
+// Usage: bench-client [--compression=raw|lz4|default] spice://HOST:PORT [TIMEOUT_SECONDS [KEYS]]
 #include "spice-client-sdl/client_session.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -67,6 +70,22 @@ bool measure_latency(ClientSession& session, long keys)
     return true;
 }
 
+constexpr const char kCompressionFlag[] = "--compression=";
+
+// Sets the client's image capabilities for a --compression value; false for an unknown one.
+bool set_compression(ClientOptions& options, const std::string& name)
+{
+    if (name == "raw") {
+        options.offer_lz4 = false;
+        options.preferred_compression = SPICE_IMAGE_COMPRESSION_OFF;
+    }
+    else if (name == "lz4")
+        options.preferred_compression = SPICE_IMAGE_COMPRESSION_LZ4;
+    else if (name != "default")
+        return false;
+    return true;
+}
+
 enum class Phase {
     WaitingForBlack,
     WaitingForStart,
@@ -77,8 +96,14 @@ enum class Phase {
 
 int main(int argc, char** argv)
 {
+    std::string compression = "default";
+    if (argc >= 2 && std::strncmp(argv[1], kCompressionFlag, std::strlen(kCompressionFlag)) == 0) {
+        compression = argv[1] + std::strlen(kCompressionFlag);
+        --argc;
+        ++argv;
+    }
     if (argc < 2 || argc > 4) {
-        std::fprintf(stderr, "usage: bench-client spice://HOST:PORT [TIMEOUT_SECONDS [KEYS]]\n");
+        std::fprintf(stderr, "usage: bench-client [--compression=raw|lz4|default] spice://HOST:PORT [TIMEOUT_SECONDS [KEYS]]\n");
         return 2;
     }
     double timeout_seconds = argc >= 3 ? std::strtod(argv[2], nullptr) : kDefaultTimeoutSeconds;
@@ -90,6 +115,10 @@ int main(int argc, char** argv)
     auto options = parse_spice_uri(argv[1]);
     if (!options) {
         std::fprintf(stderr, "bench-client: %s\n", options.error().message.c_str());
+        return 2;
+    }
+    if (!set_compression(*options, compression)) {
+        std::fprintf(stderr, "bench-client: --compression must be raw, lz4 or default, not %s\n", compression.c_str());
         return 2;
     }
     auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_seconds));

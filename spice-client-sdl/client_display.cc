@@ -1,6 +1,7 @@
 #include "spice-client-sdl/client_display.h"
 
 #include "base/log.h"
+#include "spice-client-sdl/client_link.h"
 #include "spice-common/bitmap_image.h"
 #include "spice-common/draw_demarshaller.h"
 #include "spice-common/jpeg_codec.h"
@@ -44,11 +45,22 @@ ClientDisplay::ClientDisplay(Now now)
 {
 }
 
-std::vector<uint32_t> ClientDisplay::channel_caps()
+std::vector<uint32_t> ClientDisplay::channel_caps(bool offer_lz4)
 {
     return { (1u << SPICE_DISPLAY_CAP_SIZED_STREAM) | (1u << SPICE_DISPLAY_CAP_MONITORS_CONFIG)
-        | (1u << SPICE_DISPLAY_CAP_A8_SURFACE) | (1u << SPICE_DISPLAY_CAP_LZ4_COMPRESSION)
+        | (1u << SPICE_DISPLAY_CAP_A8_SURFACE) | (offer_lz4 ? 1u << SPICE_DISPLAY_CAP_LZ4_COMPRESSION : 0u)
         | (1u << SPICE_DISPLAY_CAP_MULTI_CODEC) | (1u << SPICE_DISPLAY_CAP_CODEC_MJPEG) };
+}
+
+std::optional<std::vector<uint8_t>> ClientDisplay::preferred_compression_message(std::span<const uint32_t> server_caps,
+    SpiceImageCompression preferred)
+{
+    if (!has_cap(server_caps, SPICE_DISPLAY_CAP_PREF_COMPRESSION))
+        return std::nullopt;
+    std::vector<uint8_t> body;
+    WireWriter writer(body);
+    writer.put_u8(uint8_t(preferred));
+    return body;
 }
 
 std::vector<uint8_t> ClientDisplay::init_message()

@@ -9,6 +9,8 @@
 #include "spice-client-sdl/media_clock.h"
 #include "spice-common/canvas.h"
 
+#include <spice/enums.h>
+
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -16,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <vector>
 
 namespace spicebox {
@@ -41,10 +44,15 @@ public:
 
     explicit ClientDisplay(Now now = std::chrono::steady_clock::now);
 
-    // The display capabilities we send in the link.
-    static std::vector<uint32_t> channel_caps();
+    // The display capabilities we send in the link; without LZ4 a server can only send raw images or
+    // the codecs every client takes (bench/ measures the bytes per client capability).
+    static std::vector<uint32_t> channel_caps(bool offer_lz4 = true);
     // The DISPLAY_INIT body.
     static std::vector<uint8_t> init_message();
+    // The PREFERRED_COMPRESSION body asking for `preferred`, sent after DISPLAY_INIT; nothing when the
+    // server's display channel (its link caps) does not take the message.
+    static std::optional<std::vector<uint8_t>> preferred_compression_message(std::span<const uint32_t> server_caps,
+        SpiceImageCompression preferred);
 
     Result<void> handle(const ChannelMessage&);
     // The server's multimedia time from the main channel (MAIN_INIT, MAIN_MULTI_MEDIA_TIME).

@@ -99,11 +99,14 @@ Result<void> set_non_blocking(int fd)
 // and inputs state. One thread drives it through pump().
 class ClientChannels {
 public:
-    ClientChannels(std::string uri, std::optional<std::string> password, ChannelConnector connector, std::chrono::milliseconds link_timeout)
+    ClientChannels(std::string uri, std::optional<std::string> password, ChannelConnector connector, std::chrono::milliseconds link_timeout,
+        bool offer_lz4 = true, std::optional<SpiceImageCompression> preferred_compression = std::nullopt)
         : m_uri(std::move(uri))
         , m_password(std::move(password))
         , m_connector(std::move(connector))
         , m_link_timeout(link_timeout)
+        , m_offer_lz4(offer_lz4)
+        , m_preferred_compression(preferred_compression)
     {
     }
     ~ClientChannels()
@@ -162,7 +165,9 @@ public:
 
 private:
 
-    Result<std::unique_ptr<ChannelConnection>> link_channel(int fd, uint8_t type, uint8_t id, std::vector<uint32_t> caps)
+    // `server_caps`, when given, receives the server's capabilities for the channel.
+    Result<std::unique_ptr<ChannelConnection>> link_channel(int fd, uint8_t type, uint8_t id, std::vector<uint32_t> caps,
+        std::vector<uint32_t>* server_caps = nullptr)
     {
         uint32_t session_id = m_main_state ? m_main_state->session_id() : 0;
         auto linked = perform_link(fd, ClientLinkRequest { session_id, type, id, std::move(caps), m_password }, m_link_timeout);
@@ -171,6 +176,8 @@ private:
             return linked.error();
         }
         TRY(set_non_blocking(fd));
+        if (server_caps)
+            *server_caps = linked->channel_caps;
         auto channel = std::make_unique<ChannelConnection>(fd, type, linked->mini_header);
         epoll_event event {};
         event.events = EPOLLIN;
@@ -220,8 +227,9 @@ private:
         if (!m_connector)
             return Error { "no way to open further channels to this server" };
         auto fd = TRY(m_connector());
-        auto caps = type == SPICE_CHANNEL_DISPLAY ? ClientDisplay::channel_caps() : std::vector<uint32_t> {};
-        auto channel = link_channel(fd, type, id, caps);
+        auto caps = type == SPICE_CHANNEL_DISPLAY ? ClientDisplay::channel_caps(m_offer_lz4) : std::vector<uint32_t> {};
+        std::vector<uint32_t> server_caps;
+        auto channel = link_channel(fd, type, id, caps, &server_caps);
         if (!channel) {
             if (type == SPICE_CHANNEL_DISPLAY)
                 return wrap_error("display channel", channel.error());
@@ -232,6 +240,12 @@ private:
         case SPICE_CHANNEL_DISPLAY:
             m_display = std::move(*channel);
             m_display->send(SPICE_MSGC_DISPLAY_INIT, ClientDisplay::init_message());
+            if (m_preferred_compression) {
+                if (auto body = ClientDisplay::preferred_compression_message(server_caps, *m_preferred_compression))
+                    m_display->send(SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION, *body);
+                else
+                    LOG_WARN("spice-client", "the server does not take a preferred compression; it chooses its own");
+            }
             break;
         case SPICE_CHANNEL_CURSOR:
             m_cursor = std::move(*channel);
@@ -248,6 +262,8 @@ private:
     std::optional<std::string> m_password;
     ChannelConnector m_connector;
     std::chrono::milliseconds m_link_timeout;
+    bool m_offer_lz4;
+    std::optional<SpiceImageCompression> m_preferred_compression;
     int m_epoll { -1 };
     std::unique_ptr<ChannelConnection> m_main;
     std::unique_ptr<ChannelConnection> m_display;
@@ -270,7 +286,7 @@ Result<std::unique_ptr<ClientSession>> ClientSession::connect(const ClientOption
 {
     auto fd = TRY(open_socket(options));
     auto channels = std::make_unique<ClientChannels>(describe_uri(options), options.password, [options] { return open_socket(options); },
-        options.connect_timeout);
+        options.connect_timeout, options.offer_lz4, options.preferred_compression);
     TRY(channels->start(fd));
     return std::unique_ptr<ClientSession>(new ClientSession(std::move(channels)));
 }

@@ -7,6 +7,8 @@
 #include "base/result.h"
 #include "spice-common/framebuffer.h"
 
+#include <spice/enums.h>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -24,6 +26,10 @@ struct ClientOptions {
     std::optional<std::string> password;
     // Bounds each connection attempt and each channel's link handshake.
     std::chrono::milliseconds connect_timeout { 10000 };
+    // Whether the display channel offers LZ4, and the image compression asked of a server that takes
+    // PREFERRED_COMPRESSION (else the server's own choice): bench/ compares servers per client capability.
+    bool offer_lz4 { true };
+    std::optional<SpiceImageCompression> preferred_compression;
 };
 
 // spice://HOST:PORT (also spice://HOST?port=PORT) and spice+unix:///path.

@@ -1,5 +1,6 @@
 #include "spice-client-sdl/client_cursor.h"
 #include "spice-client-sdl/client_display.h"
+#include "spice-client-sdl/client_link.h"
 #include "spice-client-sdl/client_main.h"
 #include "spice-common/jpeg_codec.h"
 #include "spice-common/wire_writer.h"
@@ -8,6 +9,7 @@
 #include <doctest/doctest.h>
 #include <limits>
 #include <spice/enums.h>
+#include <spice/protocol.h>
 
 using namespace spicebox;
 
@@ -445,4 +447,24 @@ TEST_CASE("the main channel: MAIN_INIT and MULTI_MEDIA_TIME set the display's cl
     auto no_display = main.handle(list);
     REQUIRE_FALSE(no_display.ok());
     CHECK(no_display.error().message == "the server has no display channel");
+}
+
+TEST_CASE("PREFERRED_COMPRESSION: one byte naming the compression, only to a server with the capability; LZ4 offered on request")
+{
+    std::vector<uint32_t> with_cap { 1u << SPICE_DISPLAY_CAP_PREF_COMPRESSION };
+    auto raw = ClientDisplay::preferred_compression_message(with_cap, SPICE_IMAGE_COMPRESSION_OFF);
+    REQUIRE(raw.has_value());
+    CHECK(*raw == std::vector<uint8_t> { uint8_t(SPICE_IMAGE_COMPRESSION_OFF) });
+    auto lz4 = ClientDisplay::preferred_compression_message(with_cap, SPICE_IMAGE_COMPRESSION_LZ4);
+    REQUIRE(lz4.has_value());
+    CHECK(*lz4 == std::vector<uint8_t> { uint8_t(SPICE_IMAGE_COMPRESSION_LZ4) });
+
+    std::vector<uint32_t> without_cap { 1u << SPICE_DISPLAY_CAP_LZ4_COMPRESSION };
+    CHECK_FALSE(ClientDisplay::preferred_compression_message(without_cap, SPICE_IMAGE_COMPRESSION_LZ4).has_value());
+    CHECK_FALSE(ClientDisplay::preferred_compression_message({}, SPICE_IMAGE_COMPRESSION_OFF).has_value());
+
+    CHECK(has_cap(ClientDisplay::channel_caps(), SPICE_DISPLAY_CAP_LZ4_COMPRESSION));
+    auto without_lz4 = ClientDisplay::channel_caps(false);
+    CHECK_FALSE(has_cap(without_lz4, SPICE_DISPLAY_CAP_LZ4_COMPRESSION));
+    CHECK(has_cap(without_lz4, SPICE_DISPLAY_CAP_MULTI_CODEC));
 }
