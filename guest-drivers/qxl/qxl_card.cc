@@ -201,10 +201,12 @@ uint32_t Card::wait_events(uint32_t events, uint64_t timeout_us)
         if ((taken = take_events(events)) != 0 || m_error || deadline.passed())
             break;
         if (m_interrupts) {
-            if (!timer) {
-                apic::start_timer(m_timer_vector, timeout_us);
-                timer = true;
-            }
+            // The timer is the safety net for an edge the card raised while its line was still up (the
+            // IOAPIC entry is edge-triggered, see apic.h). One-shot, it is armed again before every halt:
+            // armed once, an early expiry (the TSC deadline runs late when calibration was slowed) left
+            // the next halt without one, and a missed edge then hung the guest.
+            apic::start_timer(m_timer_vector, timeout_us < missed_edge_recheck_us ? timeout_us : missed_edge_recheck_us);
+            timer = true;
             halt_until_interrupt(seen);
         } else {
             pause();

@@ -63,6 +63,8 @@ public:
     // Default timeout of waits for the device (async completions, ring room): generous, since a
     // missing completion is a device bug the guest reports rather than a case to tolerate.
     static constexpr uint64_t default_timeout_us = 2000000;
+    // How long a wait halts before looking at int_pending again, in case the interrupt's edge was missed.
+    static constexpr uint64_t missed_edge_recheck_us = 10000;
 
     // `name` prefixes the lines printed on failure.
     explicit Card(const char* name) : m_name(name) { }
