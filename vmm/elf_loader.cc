@@ -74,8 +74,8 @@ Result<void> check_segment(const Elf64_Phdr& segment, unsigned index, std::span<
 
 } // namespace
 
-Result<ElfBootInfo> load_elf(GuestMemory& memory, std::span<const uint8_t> elf, std::span<const uint8_t> initrd,
-    std::string_view cmdline, uint64_t ram_size)
+Result<BootImage> plan_elf(
+    std::span<const uint8_t> elf, std::span<const uint8_t> initrd, std::string_view cmdline, uint64_t ram_size)
 {
     Elf64_Ehdr header = TRY(parse_file_header(elf));
 
@@ -127,21 +127,20 @@ Result<ElfBootInfo> load_elf(GuestMemory& memory, std::span<const uint8_t> elf, 
         .initrd_end_limit = layout::low_ram_end(ram_size),
         .cmdline_limit = layout::cmdline_region_size - 1,
     };
-    BootPayloadPlacement placement = TRY(write_zero_page(memory, boot_params::ZeroPage {}, payload));
+    BootImage image = TRY(plan_boot_payload(boot_params::ZeroPage {}, payload));
+    for (const auto& [index, segment] : loadables)
+        image.pieces.push_back(
+            { segment.p_paddr, elf.subspan(segment.p_offset, segment.p_filesz), segment.p_memsz - segment.p_filesz });
+    image.info.entry = header.e_entry;
+    return image;
+}
 
-    for (const auto& [index, segment] : loadables) {
-        TRY(memory.write(segment.p_paddr, elf.subspan(segment.p_offset, segment.p_filesz)));
-        auto bss = TRY(memory.span(segment.p_paddr + segment.p_filesz, segment.p_memsz - segment.p_filesz));
-        std::fill(bss.begin(), bss.end(), 0);
-    }
-
-    return ElfBootInfo {
-        .entry = header.e_entry,
-        .boot_params = layout::zero_page_address,
-        .kernel = kernel,
-        .initrd = placement.initrd,
-        .cmdline_address = placement.cmdline_address,
-    };
+Result<ElfBootInfo> load_elf(GuestMemory& memory, std::span<const uint8_t> elf, std::span<const uint8_t> initrd,
+    std::string_view cmdline, uint64_t ram_size)
+{
+    BootImage image = TRY(plan_elf(elf, initrd, cmdline, ram_size));
+    TRY(write_boot_image(memory, image));
+    return image.info;
 }
 
 } // namespace spicebox

@@ -135,8 +135,8 @@ Result<SetupHeader> parse_setup_header(std::span<const uint8_t> bzimage)
     return parsed;
 }
 
-Result<LinuxBootInfo> load_linux(GuestMemory& memory, std::span<const uint8_t> bzimage, std::span<const uint8_t> initrd,
-    std::string_view cmdline, uint64_t ram_size)
+Result<BootImage> plan_linux(
+    std::span<const uint8_t> bzimage, std::span<const uint8_t> initrd, std::string_view cmdline, uint64_t ram_size)
 {
     using namespace boot_params;
     SetupHeader header = TRY(parse_setup_header(bzimage));
@@ -177,20 +177,21 @@ Result<LinuxBootInfo> load_linux(GuestMemory& memory, std::span<const uint8_t> b
         .initrd_end_limit = std::min(uint64_t(header.initrd_addr_max) + 1, low_end),
         .cmdline_limit = header.cmdline_size,
     };
-    BootPayloadPlacement placement = TRY(write_zero_page(memory, page, payload));
-    TRY(memory.write(layout::kernel_load_address, protected_mode));
-
-    return LinuxBootInfo {
-        .entry = layout::kernel_load_address + entry_64_offset,
-        .boot_params = layout::zero_page_address,
-        .kernel = kernel,
-        .initrd = placement.initrd,
-        .cmdline_address = placement.cmdline_address,
-    };
+    BootImage image = TRY(plan_boot_payload(page, payload));
+    image.pieces.push_back({ layout::kernel_load_address, protected_mode });
+    image.info.entry = layout::kernel_load_address + entry_64_offset;
+    return image;
 }
 
-Result<BootPayloadPlacement> write_zero_page(
-    GuestMemory& memory, boot_params::ZeroPage page, const BootPayload& payload)
+Result<LinuxBootInfo> load_linux(GuestMemory& memory, std::span<const uint8_t> bzimage, std::span<const uint8_t> initrd,
+    std::string_view cmdline, uint64_t ram_size)
+{
+    BootImage image = TRY(plan_linux(bzimage, initrd, cmdline, ram_size));
+    TRY(write_boot_image(memory, image));
+    return image.info;
+}
+
+Result<BootImage> plan_boot_payload(boot_params::ZeroPage page, const BootPayload& payload)
 {
     using namespace boot_params;
     uint64_t cmdline_limit = std::min(payload.cmdline_limit, layout::cmdline_region_size - 1);
@@ -200,17 +201,16 @@ Result<BootPayloadPlacement> write_zero_page(
     if (payload.cmdline.find('\0') != std::string_view::npos)
         return Error { "command line contains a NUL byte" };
 
+    BootImage image;
     AddressRange initrd;
     if (!payload.initrd.empty()) {
         initrd = TRY(place_initrd(payload));
-        TRY(memory.write(initrd.address, payload.initrd));
+        image.pieces.push_back({ initrd.address, payload.initrd });
     }
-    // The kernel wants the pointer even for an empty command line.
-    std::string terminated(payload.cmdline);
-    TRY(memory.write(layout::cmdline_address,
-        std::span(reinterpret_cast<const uint8_t*>(terminated.c_str()), terminated.size() + 1)));
+    image.cmdline = payload.cmdline;
 
     set(page, type_of_loader, loader_type_undefined);
+    // The kernel wants the pointer even for an empty command line.
     set(page, cmd_line_ptr, uint32_t(layout::cmdline_address));
     set(page, ext_cmd_line_ptr, uint32_t(layout::cmdline_address >> 32));
     set(page, ramdisk_image, uint32_t(initrd.address));
@@ -218,8 +218,15 @@ Result<BootPayloadPlacement> write_zero_page(
     set(page, ramdisk_size, uint32_t(initrd.size));
     set(page, ext_ramdisk_size, uint32_t(initrd.size >> 32));
     TRY(write_e820_table(page, e820_map(payload.ram_size)));
-    TRY(memory.write(layout::zero_page_address, page));
-    return BootPayloadPlacement { initrd, layout::cmdline_address };
+    image.zero_page = page;
+    image.info = {
+        .entry = 0,
+        .boot_params = layout::zero_page_address,
+        .kernel = payload.kernel,
+        .initrd = initrd,
+        .cmdline_address = layout::cmdline_address,
+    };
+    return image;
 }
 
 } // namespace spicebox

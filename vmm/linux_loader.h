@@ -1,10 +1,11 @@
 // Loads a Linux bzImage for the 64-bit boot protocol (Documentation/arch/x86/boot.rst): the
 // protected-mode kernel at 1 MiB, the initrd at the top of low RAM, the command line, and the zero
-// page the kernel finds in RSI. The zero-page writer is shared with the ELF loader, so every guest
+// page the kernel finds in RSI. The zero-page planner is shared with the ELF loader, so every guest
 // finds its command line, initrd and memory map the same way.
 #pragma once
 
 #include "base/result.h"
+#include "vmm/boot_image.h"
 #include "vmm/boot_params_layout.h"
 #include "vmm/guest_memory.h"
 
@@ -47,21 +48,12 @@ struct SetupHeader {
 // reason meant for the user.
 Result<SetupHeader> parse_setup_header(std::span<const uint8_t> bzimage);
 
-struct AddressRange {
-    uint64_t address { 0 };
-    uint64_t size { 0 };
+// Checks the bzImage, the initrd and the command line against the RAM size and plans where each
+// goes; each failure is a one-line reason meant for the user.
+Result<BootImage> plan_linux(std::span<const uint8_t> bzimage, std::span<const uint8_t> initrd,
+    std::string_view cmdline, uint64_t ram_size);
 
-    uint64_t end() const { return address + size; }
-};
-
-struct LinuxBootInfo {
-    uint64_t entry;           // RIP for the 64-bit entry
-    uint64_t boot_params;     // RSI: the zero page
-    AddressRange kernel;      // memory the kernel uses before it reads the e820 map
-    AddressRange initrd;      // size 0 without an initrd
-    uint64_t cmdline_address;
-};
-
+// plan_linux, then write_boot_image.
 Result<LinuxBootInfo> load_linux(GuestMemory&, std::span<const uint8_t> bzimage, std::span<const uint8_t> initrd,
     std::string_view cmdline, uint64_t ram_size);
 
@@ -75,14 +67,9 @@ struct BootPayload {
     uint64_t cmdline_limit;    // the longest command line the kernel accepts, NUL excluded
 };
 
-struct BootPayloadPlacement {
-    AddressRange initrd;
-    uint64_t cmdline_address;
-};
-
-// Places the initrd (page-aligned, as high as the limits allow) and the command line, records them
-// and the e820 map in `page` (which holds the kernel's setup header, or zeros), and writes the page
-// at layout::zero_page_address.
-Result<BootPayloadPlacement> write_zero_page(GuestMemory&, boot_params::ZeroPage page, const BootPayload&);
+// Places the initrd (page-aligned, as high as the limits allow) and the command line, and records
+// them and the e820 map in `page` (which holds the kernel's setup header, or zeros): a boot image
+// to which the loader adds its kernel's pieces and entry point.
+Result<BootImage> plan_boot_payload(boot_params::ZeroPage page, const BootPayload&);
 
 } // namespace spicebox

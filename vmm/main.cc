@@ -5,11 +5,10 @@
 #include "spice-common/png_writer.h"
 #include "vmm/bios_image.h"
 #include "vmm/boot_cpu.h"
+#include "vmm/boot_image.h"
 #include "vmm/builtin_guests.h"
 #include "vmm/command_line.h"
 #include "vmm/connect_command.h"
-#include "vmm/elf_loader.h"
-#include "vmm/linux_loader.h"
 #include "vmm/machine.h"
 #include "vmm/mp_table.h"
 #include "vmm/screen_watch.h"
@@ -108,33 +107,16 @@ std::string list_guests_text()
     return text;
 }
 
-// Loads the guest image (a bzImage through the Linux boot protocol, or one of our ELF64 guests) with the
-// boot tables every guest finds, and points the boot CPU at it.
-Result<void> load_guest(Machine& machine, std::span<const uint8_t> image, const std::string& image_name,
-    std::span<const uint8_t> initrd, const std::string& cmdline)
+// Writes the planned guest image with the boot tables every guest finds, and points the boot CPU at it.
+Result<void> load_guest(Machine& machine, const BootImage& image)
 {
     auto& memory = machine.memory();
     TRY(machine.assign_pci_resources());
     TRY(write_boot_page_tables(memory));
     TRY(write_boot_gdt(memory));
     TRY(write_mp_table(memory, machine.cpu_count()));
-    switch (detect_kernel_format(image)) {
-    case KernelFormat::BzImage: {
-        auto boot = load_linux(memory, image, initrd, cmdline, machine.memory_bytes());
-        if (!boot)
-            return wrap_error(image_name, boot.error());
-        return machine.set_boot_entry(boot->entry, boot->boot_params);
-    }
-    case KernelFormat::Elf64: {
-        auto boot = load_elf(memory, image, initrd, cmdline, machine.memory_bytes());
-        if (!boot)
-            return wrap_error(image_name, boot.error());
-        return machine.set_boot_entry(boot->entry, boot->boot_params);
-    }
-    case KernelFormat::Unknown:
-        break;
-    }
-    return Error { image_name + " is neither a bzImage nor an ELF64 file" };
+    TRY(write_boot_image(memory, image));
+    return machine.set_boot_entry(image.info.entry, image.info.boot_params);
 }
 
 DisplayAdapter display_adapter(VgaKind vga)
@@ -314,6 +296,15 @@ int main(int argc, char** argv)
             return fail(kExitRuntimeError, file.error());
         initrd = std::move(*file);
     }
+    // The image is checked against the RAM size before KVM is opened, so its own problems are
+    // reported on any machine. Firmware boot has no image to check.
+    std::optional<BootImage> boot_image;
+    if (!options.bios) {
+        auto planned = plan_guest(image_name, image, initrd, options.append, options.memory_bytes);
+        if (!planned)
+            return fail(kExitRuntimeError, planned.error());
+        boot_image = std::move(*planned);
+    }
 
     std::atomic<Machine*> running_machine { nullptr };
     auto serial_kind = options.serial.kind == SerialConfig::Kind::Stdio ? SerialConsole::Output::Stdout
@@ -345,8 +336,8 @@ int main(int argc, char** argv)
     if (!machine)
         return fail(kExitRuntimeError, machine.error());
     // Firmware boot starts at the reset vector, where KVM puts a new vCPU, and leaves PCI to the firmware.
-    if (!options.bios) {
-        if (auto loaded = load_guest(**machine, image, image_name, initrd, options.append); !loaded)
+    if (boot_image) {
+        if (auto loaded = load_guest(**machine, *boot_image); !loaded)
             return fail(kExitRuntimeError, loaded.error());
     }
 

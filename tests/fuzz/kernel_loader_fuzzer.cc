@@ -4,8 +4,7 @@
 // bytes are zeros: only placement matters), then the image.
 #include "base/log.h"
 #include "tests/fuzz/fuzz_input.h"
-#include "vmm/elf_loader.h"
-#include "vmm/linux_loader.h"
+#include "vmm/boot_image.h"
 
 #include <sys/mman.h>
 
@@ -54,15 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     GuestMemory memory;
     if (!memory.add_region(0, guest_ram().first(ram_size), "ram"))
         __builtin_trap();
-    switch (detect_kernel_format(image)) {
-    case KernelFormat::BzImage:
-        (void)load_linux(memory, image, initrd, cmdline, ram_size);
-        break;
-    case KernelFormat::Elf64:
-        (void)load_elf(memory, image, initrd, cmdline, ram_size);
-        break;
-    case KernelFormat::Unknown:
-        break;
-    }
+    // A plan that passed its checks must fit the RAM it was made for.
+    if (auto plan = plan_guest("fuzz input", image, initrd, cmdline, ram_size); plan && !write_boot_image(memory, *plan))
+        __builtin_trap();
     return 0;
 }

@@ -208,3 +208,28 @@ TEST_CASE("load_elf wants the entry point inside an executable segment")
     patch<uint64_t>(past_text, offsetof(Elf64_Ehdr, e_entry), text_address + 0x1000);
     CHECK(guest.load_error(past_text) == "ELF entry point 0x201000 is not inside an executable segment");
 }
+
+TEST_CASE("plan_elf checks and plans without guest memory")
+{
+    auto elf = good_elf();
+    std::vector<uint8_t> initrd(5000, 0x5A);
+    auto plan = plan_elf(elf, initrd, "init=/demo", guest_ram_size);
+    REQUIRE(plan.ok());
+    REQUIRE(plan->pieces.size() == 3);
+    CHECK(plan->pieces[0].address == guest_ram_size - 2 * layout::page_size);
+    CHECK(plan->pieces[0].bytes.data() == initrd.data());
+    const BootPiece& text = plan->pieces[1];
+    const BootPiece& data = plan->pieces[2];
+    CHECK(text.address == text_address);
+    CHECK(std::vector<uint8_t>(text.bytes.begin(), text.bytes.end()) == text_bytes());
+    CHECK(text.zero_fill == 0x1000 - 4);
+    CHECK(data.address == data_address);
+    CHECK(data.bytes.size() == 8);
+    CHECK(data.zero_fill == 0x2000 - 8);
+    CHECK(plan->info.entry == text_address + 1);
+    CHECK(plan->cmdline == "init=/demo");
+
+    auto beyond_ram = plan_elf(elf, {}, "", 3 * layout::MiB);
+    REQUIRE_FALSE(beyond_ram.ok());
+    CHECK(beyond_ram.error().message == "ELF segment 1 at 0x300000-0x302000 lies outside the guest's RAM");
+}

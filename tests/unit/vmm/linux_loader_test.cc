@@ -229,7 +229,8 @@ void check_loaded_guest(const std::vector<uint8_t>& image)
     }
 }
 
-// Everything load_linux refuses besides a broken header; `small_ram` is too little for the kernel.
+// Everything plan_linux refuses besides a broken header, found without any guest memory;
+// `small_ram` is too little for the kernel.
 void check_load_errors(const std::vector<uint8_t>& image, uint64_t small_ram)
 {
     SetupHeader header = parse_setup_header(image).value();
@@ -237,29 +238,24 @@ void check_load_errors(const std::vector<uint8_t>& image, uint64_t small_ram)
         & ~uint64_t(header.kernel_alignment - 1);
     uint64_t needed_mib = (runtime_start + header.init_size + layout::MiB - 1) / layout::MiB;
 
-    {
-        TestRam ram(small_ram);
-        GuestMemory memory;
-        REQUIRE(memory.add_region(0, ram.bytes(), "ram").ok());
-        auto result = load_linux(memory, image, {}, "", small_ram);
-        REQUIRE_FALSE(result.ok());
-        CHECK(result.error().message
-            == "kernel needs " + std::to_string(needed_mib) + " MiB but the guest has only "
-                + std::to_string(small_ram / layout::MiB) + " MiB; use -m");
-    }
+    auto result = plan_linux(image, {}, "", small_ram);
+    REQUIRE_FALSE(result.ok());
+    CHECK(result.error().message
+        == "kernel needs " + std::to_string(needed_mib) + " MiB but the guest has only "
+            + std::to_string(small_ram / layout::MiB) + " MiB; use -m");
 
-    LoadedGuest guest;
     std::string long_cmdline(header.cmdline_size + 1, 'x');
-    auto too_long = load_linux(guest.memory, image, {}, long_cmdline, guest_ram_size);
+    auto too_long = plan_linux(image, {}, long_cmdline, guest_ram_size);
     REQUIRE_FALSE(too_long.ok());
     CHECK(too_long.error().message
         == "command line is " + std::to_string(header.cmdline_size + 1) + " bytes, kernel accepts at most "
             + std::to_string(header.cmdline_size));
+    LoadedGuest guest;
     CHECK(load_linux(guest.memory, image, {}, std::string(header.cmdline_size, 'x'), guest_ram_size).ok());
 
     // An initrd reaching down into the kernel's decompression window.
     TestRam huge_initrd(guest_ram_size - 16 * layout::MiB);
-    auto no_room = load_linux(guest.memory, image, huge_initrd.bytes(), "", guest_ram_size);
+    auto no_room = plan_linux(image, huge_initrd.bytes(), "", guest_ram_size);
     REQUIRE_FALSE(no_room.ok());
     CHECK(no_room.error().message == "initrd of 240 MiB does not fit between the kernel and 256 MiB; use -m");
 }
@@ -304,6 +300,29 @@ TEST_CASE("load_linux places a synthetic bzImage, its initrd, command line and z
 {
     check_loaded_guest(fake_bzimage());
     check_load_errors(fake_bzimage(), 16 * layout::MiB);
+}
+
+TEST_CASE("plan_linux lists what load_linux writes, with spans into the caller's buffers")
+{
+    auto image = fake_bzimage();
+    auto initrd = pattern(5000);
+    auto plan = plan_linux(image, initrd, "quiet", guest_ram_size);
+    REQUIRE(plan.ok());
+    REQUIRE(plan->pieces.size() == 2);
+    const BootPiece& ramdisk = plan->pieces[0];
+    const BootPiece& kernel = plan->pieces[1];
+    CHECK(ramdisk.address == plan->info.initrd.address);
+    CHECK(ramdisk.bytes.data() == initrd.data());
+    CHECK(ramdisk.bytes.size() == initrd.size());
+    CHECK(kernel.address == 0x100000);
+    CHECK(kernel.bytes.data() == image.data() + 0xA00);
+    CHECK(kernel.bytes.size() == 0x3000);
+    CHECK(kernel.zero_fill == 0);
+    CHECK(plan->cmdline == "quiet");
+    CHECK(plan->info.entry == 0x100200);
+    CHECK(plan->info.boot_params == layout::zero_page_address);
+    CHECK(bp::get(plan->zero_page, bp::ramdisk_image) == plan->info.initrd.address);
+    CHECK(bp::get(plan->zero_page, bp::cmd_line_ptr) == plan->info.cmdline_address);
 }
 
 TEST_CASE("A non-relocatable kernel runs at pref_address, which must not be in the boot area")
