@@ -21,6 +21,7 @@ enum CpuidLeaf : uint32_t {
     kV2ExtendedTopology = 0x1F,
 };
 constexpr uint32_t kCpuidEcxHypervisor = 1u << 31;
+constexpr uint32_t kCpuidEcxTscDeadline = 1u << 24;
 constexpr uint32_t kCpuidEdxHyperThreading = 1u << 28;
 constexpr uint32_t kCpuidEcxEnergyPerfBias = 1u << 3;
 
@@ -76,7 +77,7 @@ KvmVcpu::~KvmVcpu()
         munmap(m_run, m_run_size);
 }
 
-Result<void> KvmVcpu::set_cpuid(const std::vector<kvm_cpuid_entry2>& supported, unsigned cpu_count)
+Result<void> KvmVcpu::set_cpuid(const std::vector<kvm_cpuid_entry2>& supported, unsigned cpu_count, bool tsc_deadline)
 {
     std::vector<uint8_t> buffer(sizeof(kvm_cpuid2) + supported.size() * sizeof(kvm_cpuid_entry2));
     auto* cpuid = reinterpret_cast<kvm_cpuid2*>(buffer.data());
@@ -87,6 +88,11 @@ Result<void> KvmVcpu::set_cpuid(const std::vector<kvm_cpuid_entry2>& supported, 
         case kFeatures:
             entry.ebx = (entry.ebx & 0x0000FFFF) | (m_id << 24) | ((cpu_count & 0xFF) << 16);
             entry.ecx |= kCpuidEcxHypervisor;
+            // KVM emulates the LAPIC's TSC-deadline mode but leaves announcing it to the VMM. Without it Linux
+            // calibrates the LAPIC timer against the PIT, which fails where the host is slow or noisy ("APIC
+            // timer disabled due to verification failure") and leaves every tick to the PIT.
+            if (tsc_deadline)
+                entry.ecx |= kCpuidEcxTscDeadline;
             if (cpu_count > 1)
                 entry.edx |= kCpuidEdxHyperThreading;
             break;

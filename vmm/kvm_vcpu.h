@@ -42,8 +42,9 @@ public:
 
     unsigned id() const { return m_id; }
 
-    // CPUID as KVM supports it, with this vCPU's APIC id and the hypervisor bit.
-    Result<void> set_cpuid(const std::vector<kvm_cpuid_entry2>& supported, unsigned cpu_count);
+    // CPUID as KVM supports it, with this vCPU's APIC id, the hypervisor bit, and the TSC-deadline timer
+    // where KVM has KVM_CAP_TSC_DEADLINE_TIMER.
+    Result<void> set_cpuid(const std::vector<kvm_cpuid_entry2>& supported, unsigned cpu_count, bool tsc_deadline);
     Result<void> set_regs(const kvm_regs&);
     Result<kvm_regs> regs() const;
     Result<void> set_sregs(const kvm_sregs&);

@@ -269,7 +269,7 @@ Result<void> Machine::create_vcpus()
     install_vcpu_kick_signal();
     for (unsigned id = 0; id < m_config.cpus; ++id) {
         auto vcpu = TRY(KvmVcpu::create(m_kvm, *m_vm, id));
-        TRY(vcpu.set_cpuid(m_kvm.supported_cpuid(), m_config.cpus));
+        TRY(vcpu.set_cpuid(m_kvm.supported_cpuid(), m_config.cpus, m_kvm.check_extension(KVM_CAP_TSC_DEADLINE_TIMER) > 0));
         TRY(vcpu.set_lapic_lint());
         vcpu.set_register_port(vmmouse::port);
         m_vcpus.push_back(std::make_unique<KvmVcpu>(std::move(vcpu)));
