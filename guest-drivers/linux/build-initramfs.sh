@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Linux test guest from Debian packages: OUTDIR/vmlinuz (the linux-image-amd64 kernel) and
-# OUTDIR/initramfs.cpio.gz (busybox-static, the qxl and bochs DRM drivers and their dependencies, and an /init that prints
-# GUEST-READY on the serial console). /init powers the guest off (reboot -f: with reboot=k that is the i8042
-# reset line spicebox treats as power off) unless the kernel command line has spicebox.stay=1.
+# OUTDIR/initramfs.cpio.gz (busybox-static, the qxl and bochs DRM drivers and their dependencies, and an /init that
+# clears the screen (tty0), writes one banner line on it, and prints GUEST-READY on the serial console). /init powers
+# the guest off (reboot -f: with reboot=k that is the i8042 reset line spicebox treats as power off) unless the kernel
+# command line has spicebox.stay=1 (a shell on the console, then the machine idles).
 set -euo pipefail
 
 outdir=${1:?usage: build-initramfs.sh OUTDIR}
@@ -15,7 +16,7 @@ busybox=/bin/busybox
 
 mkdir -p "$outdir"
 stamp="$outdir/.stamp"
-inputs="$kernel $busybox $0"
+inputs="$kernel $busybox $0 $(dirname "$0")/kernel-modules.sh"
 if [[ -f "$stamp" && -f "$outdir/initramfs.cpio.gz" ]] && [[ -z $(find $inputs -newer "$stamp" 2>/dev/null) ]]; then
     exit 0
 fi
@@ -24,32 +25,13 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,dev,proc,sys,lib/modules}
 cp "$busybox" "$root/bin/busybox"
-for applet in sh mount insmod echo cat reboot poweroff sleep uname; do
+for applet in sh mount insmod echo cat reboot poweroff sleep uname printf; do
     ln -s busybox "$root/bin/$applet"
 done
 
-# Load order: dependencies first, as modules.dep lists them for qxl.ko (it names them nearest-first).
-wanted=(drm drm_kms_helper ttm drm_ttm_helper qxl drm_vram_helper bochs)
-order=()
-for name in "${wanted[@]}"; do
-    path=$(grep -E "/$name\.ko(\.xz|\.zst)?:" "$modules/modules.dep" | head -1 | cut -d: -f1)
-    [[ -n "$path" ]] || { echo "build-initramfs: $name.ko not in $modules/modules.dep" >&2; exit 1; }
-    deps=$(grep -E "^$path:" "$modules/modules.dep" | cut -d: -f2)
-    for dep in $(echo $deps | tr ' ' '\n' | tac); do
-        [[ " ${order[*]:-} " == *" $dep "* ]] || order+=("$dep")
-    done
-    [[ " ${order[*]:-} " == *" $path "* ]] || order+=("$path")
-done
-: > "$root/lib/modules/load-order"
-for path in "${order[@]}"; do
-    base=$(basename "$path")
-    case "$base" in
-        *.ko) cp "$modules/$path" "$root/lib/modules/$base" ;;
-        *.ko.xz) xz -dc "$modules/$path" > "$root/lib/modules/${base%.xz}"; base=${base%.xz} ;;
-        *.ko.zst) zstd -qdc "$modules/$path" > "$root/lib/modules/${base%.zst}"; base=${base%.zst} ;;
-    esac
-    echo "$base" >> "$root/lib/modules/load-order"
-done
+# The drivers and their dependencies, with the order to load them in.
+. "$(dirname "$0")/kernel-modules.sh"
+copy_modules "$modules" "$root/lib/modules" drm drm_kms_helper ttm drm_ttm_helper qxl drm_vram_helper bochs
 
 cat > "$root/init" <<'INIT'
 #!/bin/sh
@@ -59,9 +41,18 @@ mount -t devtmpfs devtmpfs /dev
 for module in $(cat /lib/modules/load-order); do
     insmod /lib/modules/$module || echo "init: insmod $module failed"
 done
+# What a person sees on the screen: the console cleared and one known line, with a steady cursor (the
+# blink timer would make two pictures of the same boot differ).
+[ -w /sys/class/graphics/fbcon/cursor_blink ] && echo 0 > /sys/class/graphics/fbcon/cursor_blink
+printf '\033[H\033[2J%s\n' "spicebox Linux guest: kernel $(uname -r), $(cat /sys/class/graphics/fb0/name 2>/dev/null || echo 'no framebuffer')" > /dev/tty0
+# The driver copies fbcon's drawing to the card from a worker: let it reach the screen before saying so.
+sleep 1
 echo "GUEST-READY kernel $(uname -r)"
 case " $(cat /proc/cmdline) " in
-    *" spicebox.stay=1 "*) exec sh ;;
+    *" spicebox.stay=1 "*)
+        sh
+        # Without a console to read, the shell ends at once: keep the machine and its screen as they are.
+        while :; do sleep 3600; done ;;
 esac
 reboot -f
 INIT
