@@ -80,10 +80,12 @@ Result<T> QxlCommandParser::read(QXLPHYSICAL address)
     return copy_out<T>(bytes);
 }
 
-void QxlCommandParser::drop(std::string reason)
+void QxlCommandParser::drop(std::string reason, bool routine)
 {
-    if (m_dropped.empty())
+    if (m_dropped.empty()) {
         m_dropped = std::move(reason);
+        m_dropped_routinely = routine;
+    }
 }
 
 Result<std::vector<uint8_t>> QxlCommandParser::read_chunks(QXLPHYSICAL first, uint64_t expected)
@@ -413,6 +415,7 @@ Result<DrawOperation> QxlCommandParser::operation(const QXLDrawable& drawable)
 Result<std::optional<DrawCommand>> QxlCommandParser::parse_drawable(std::span<const uint8_t> bytes)
 {
     m_dropped.clear();
+    m_dropped_routinely = false;
     auto drawable = copy_out<QXLDrawable>(bytes);
     DrawCommand command;
     command.surface_id = TRY(surface_id(drawable.surface_id));
@@ -442,7 +445,10 @@ Result<std::optional<DrawCommand>> QxlCommandParser::parse_drawable(std::span<co
     if (!target.live)
         drop("drawing on surface " + number(command.surface_id) + ", which does not exist");
     else if (command.bbox.left < 0 || command.bbox.top < 0 || uint32_t(command.bbox.right) > target.width || uint32_t(command.bbox.bottom) > target.height)
-        drop("bounding box outside surface " + number(command.surface_id));
+        drop("bounding box (" + std::to_string(command.bbox.left) + "," + std::to_string(command.bbox.top) + ")-(" + std::to_string(command.bbox.right) + ","
+            + std::to_string(command.bbox.bottom) + ") outside surface " + number(command.surface_id) + " (" + number(target.width) + "x"
+            + number(target.height) + ")",
+            true);
     if (!m_dropped.empty())
         return std::optional<DrawCommand> {};
     return std::optional<DrawCommand> { std::move(command) };
@@ -478,6 +484,7 @@ Result<CursorShape> QxlCommandParser::cursor_shape(QXLPHYSICAL address)
 Result<std::optional<CursorCommand>> QxlCommandParser::parse_cursor(std::span<const uint8_t> bytes)
 {
     m_dropped.clear();
+    m_dropped_routinely = false;
     auto command = copy_out<QXLCursorCmd>(bytes);
     switch (command.type) {
     case QXL_CURSOR_SET:
@@ -499,6 +506,7 @@ Result<std::optional<CursorCommand>> QxlCommandParser::parse_cursor(std::span<co
 Result<SurfaceCommand> QxlCommandParser::parse_surface(std::span<const uint8_t> bytes)
 {
     m_dropped.clear();
+    m_dropped_routinely = false;
     auto command = copy_out<QXLSurfaceCmd>(bytes);
     uint32_t id = TRY(surface_id(command.surface_id));
     if (command.type == QXL_SURFACE_CMD_DESTROY)
@@ -532,6 +540,7 @@ Result<SurfaceCommand> QxlCommandParser::parse_surface(std::span<const uint8_t> 
 Result<std::optional<MonitorsConfig>> QxlCommandParser::parse_monitors_config(QXLPHYSICAL address)
 {
     m_dropped.clear();
+    m_dropped_routinely = false;
     auto header = TRY(read<QXLMonitorsConfig>(address));
     if (header.count == 0) {
         drop("empty monitors config");

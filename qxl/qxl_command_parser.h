@@ -65,6 +65,10 @@ public:
 
     // Why the last parse returned nullopt (empty for NOP drawables, which need no log line).
     const std::string& dropped_reason() const { return m_dropped; }
+    // Whether that drop is one a real driver makes in normal operation (spice-server drops those silently):
+    // Linux's qxl driver copies its whole 1024x768 framebuffer onto the 64x64 placeholder primary it
+    // creates first, at every boot, and only then creates the real one.
+    bool dropped_routinely() const { return m_dropped_routinely; }
 
     // The chunk chain starting with the QXLDataChunk header at `first`, concatenated: exactly
     // `expected` bytes or an error.
@@ -73,7 +77,7 @@ public:
 private:
     template<typename T>
     Result<T> read(QXLPHYSICAL);
-    void drop(std::string reason);
+    void drop(std::string reason, bool routine = false);
 
     Result<Rect> rect(const QXLRect&) const;
     Result<Image> image(QXLPHYSICAL);
@@ -93,6 +97,7 @@ private:
     std::span<const QxlSurfaceExtent> m_surfaces;
     QxlParserLimits m_limits;
     std::string m_dropped;
+    bool m_dropped_routinely { false };
 };
 
 } // namespace spicebox

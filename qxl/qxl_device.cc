@@ -356,6 +356,8 @@ void QxlDevice::create_primary(const QXLSurfaceCreate& request)
     if (!memory)
         return guest_bug("primary memory: " + memory.error().message);
 
+    LOG_DEBUG("qxl", "create primary %ux%u, stride %d, format %u%s", request.width, request.height, request.stride, request.format,
+        request.flags & QXL_SURF_FLAG_KEEP_DATA ? ", keeping its data" : "");
     set_mode(QxlMode::Undefined);
     bool keep_data = request.flags & QXL_SURF_FLAG_KEEP_DATA;
     if (!keep_data)
@@ -378,6 +380,7 @@ void QxlDevice::destroy_primary()
 {
     if (m_mode == QxlMode::Undefined)
         return;
+    LOG_DEBUG("qxl", "destroy primary");
     set_mode(QxlMode::Undefined);
     if (m_surfaces[0].live)
         destroy_surface(0, true);
@@ -555,7 +558,7 @@ void QxlDevice::handle_command(const QXLCommand& command)
         if (*drawable)
             m_sink.draw(std::move(**drawable));
         else if (!m_parser.dropped_reason().empty())
-            LOG_WARN("qxl", "dropping drawable: %s", m_parser.dropped_reason().c_str());
+            log(m_parser.dropped_routinely() ? LogLevel::Info : LogLevel::Warning, "qxl", "dropping drawable: %s", m_parser.dropped_reason().c_str());
         return release(*bytes);
     }
     case QXL_CMD_UPDATE:
