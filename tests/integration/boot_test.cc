@@ -1,4 +1,5 @@
 // Built-in guests booted under KVM by the real binary.
+#include "tests/integration/kvm_requirement.h"
 #include "tests/integration/run_process.h"
 
 #include <cstdio>
@@ -30,10 +31,8 @@ std::string temporary_path(const char* name)
 
 }
 
-TEST_CASE("hello prints its greeting from ring 3 and powers off through debug-exit")
+TEST_CASE("hello prints its greeting from ring 3 and powers off through debug-exit" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     auto result = run_spicebox({ "--guest", "hello" });
     INFO(describe(result));
     CHECK(result.exit_code == 0);
@@ -41,20 +40,16 @@ TEST_CASE("hello prints its greeting from ring 3 and powers off through debug-ex
     CHECK(result.out.find("hello: running in ring 3") != std::string::npos);
 }
 
-TEST_CASE("with no guest named, spicebox boots its default built-in guest: the demo desktop on QXL")
+TEST_CASE("with no guest named, spicebox boots its default built-in guest: the demo desktop on QXL" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     auto result = run_spicebox({ "--append", "demo.seconds=1", "--timeout", "30" });
     INFO(describe(result));
     CHECK(result.exit_code == 0);
     CHECK(result.out.find("demo: ready") != std::string::npos);
 }
 
-TEST_CASE("bootcheck, booted through the Linux loader, finds everything it was handed")
+TEST_CASE("bootcheck, booted through the Linux loader, finds everything it was handed" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     std::mt19937 random(std::random_device {}());
     std::vector<uint8_t> initrd(300 * 1024 + 123);
     for (auto& byte : initrd)
@@ -74,10 +69,8 @@ TEST_CASE("bootcheck, booted through the Linux loader, finds everything it was h
     CHECK(result.out.find(" passed, 0 failed") != std::string::npos);
 }
 
-TEST_CASE("bootcheck reports a wrong initrd checksum as a failure status")
+TEST_CASE("bootcheck reports a wrong initrd checksum as a failure status" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     auto initrd_path = temporary_path("initrd-bad");
     std::ofstream(initrd_path, std::ios::binary) << "not the bytes the checksum describes";
     auto result = run_spicebox({ "--guest", "bootcheck", "--initrd", initrd_path, "--append",
@@ -88,10 +81,8 @@ TEST_CASE("bootcheck reports a wrong initrd checksum as a failure status")
     CHECK(result.out.find("bootcheck: FAIL initrd") != std::string::npos);
 }
 
-TEST_CASE("--wait-serial ends the run with 0 on a match; --timeout ends it with 3 without one")
+TEST_CASE("--wait-serial ends the run with 0 on a match; --timeout ends it with 3 without one" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     auto matched = run_spicebox({ "--guest", "hello", "--wait-serial", "spicebox hello gu.st" });
     INFO(describe(matched));
     CHECK(matched.exit_code == 0);
@@ -102,10 +93,8 @@ TEST_CASE("--wait-serial ends the run with 0 on a match; --timeout ends it with 
     CHECK(unmatched.exit_code == 3);
 }
 
-TEST_CASE("--serial file: writes the console to a file and none discards it")
+TEST_CASE("--serial file: writes the console to a file and none discards it" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     auto log_path = temporary_path("serial.log");
     auto to_file = run_spicebox({ "--guest", "hello", "--serial", "file:" + log_path });
     INFO(describe(to_file));
@@ -121,20 +110,16 @@ TEST_CASE("--serial file: writes the console to a file and none discards it")
     CHECK(silent.out.empty());
 }
 
-TEST_CASE("several vCPUs: the machine boots with --cpus 2 and the guest runs on the boot CPU")
+TEST_CASE("several vCPUs: the machine boots with --cpus 2 and the guest runs on the boot CPU" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     auto result = run_spicebox({ "--guest", "hello", "--cpus", "2", "-m", "64M" });
     INFO(describe(result));
     CHECK(result.exit_code == 0);
     CHECK(result.out.find("Hello from the spicebox hello guest!") != std::string::npos);
 }
 
-TEST_CASE("stdin that is a pipe reaches the guest through COM1 and its receive interrupt")
+TEST_CASE("stdin that is a pipe reaches the guest through COM1 and its receive interrupt" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     auto result = run_spicebox({ "--guest", "hello", "--append", "hello.echo=11" }, std::chrono::seconds(60),
         { .environment = {}, .stdin_data = std::string("typed input") });
     INFO(describe(result));
@@ -143,10 +128,8 @@ TEST_CASE("stdin that is a pipe reaches the guest through COM1 and its receive i
     CHECK(result.out.find("after 0 serial interrupts") == std::string::npos);
 }
 
-TEST_CASE("the i8042 reset line powers the machine off with status 0")
+TEST_CASE("the i8042 reset line powers the machine off with status 0" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     auto result = run_spicebox({ "--guest", "hello", "--append", "hello.exit=reset" });
     INFO(describe(result));
     CHECK(result.exit_code == 0);
@@ -154,9 +137,9 @@ TEST_CASE("the i8042 reset line powers the machine off with status 0")
     CHECK(result.out.find("did not end the run") == std::string::npos);
 }
 
-TEST_CASE("--kernel boots our guests from their files: the bootcheck bzImage and the hello ELF")
+TEST_CASE("--kernel boots our guests from their files: the bootcheck bzImage and the hello ELF" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available() || guest_images_dir().empty())
+    if (guest_images_dir().empty())
         return;
     auto bzimage = run_spicebox({ "--kernel", guest_images_dir() + "/bootcheck.bzImage", "--append", "bootcheck.cmdline=ok" });
     INFO(describe(bzimage));

@@ -5,6 +5,7 @@
 // is written next to the actual one.
 #include "guest-drivers/patterns/qxl_linux_pattern.h"
 #include "guest-drivers/patterns/qxl_xorg_pattern.h"
+#include "tests/integration/kvm_requirement.h"
 #include "tests/integration/run_process.h"
 #include "tests/support/picture_match.h"
 #include "tests/support/png_reader.h"
@@ -123,10 +124,8 @@ TEST_CASE("the QXL patterns describe the screens the guests draw")
     CHECK(xorg_screen.at(100, 495) == xorg::operations[8].colour);
 }
 
-TEST_CASE("qxl-hostile: every bad command and port value is reported, wedges the card, and RESET recovers")
+TEST_CASE("qxl-hostile: every bad command and port value is reported, wedges the card, and RESET recovers" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     auto result = run_spicebox({ "--guest", "qxl-hostile", "--vga", "qxl" });
     INFO(describe(result));
     CHECK(result.exit_code == 0);
@@ -137,24 +136,18 @@ TEST_CASE("qxl-hostile: every bad command and port value is reported, wedges the
     CHECK(count_matches(result.err, std::regex("guest bug, device stopped until reset")) == hostile_cases);
 }
 
-TEST_CASE("qxl-linux-profile: the 1024x768 primary shows the damage copies, clipped, pixel for pixel")
+TEST_CASE("qxl-linux-profile: the 1024x768 primary shows the damage copies, clipped, pixel for pixel" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     check_screenshot("qxl-linux-profile", "qxl-linux-profile: ready", expected_linux_screen());
 }
 
-TEST_CASE("qxl-xorg-profile: the bottom-up primary shows fills, bitmaps, surface copies and copy_bits, pixel for pixel")
+TEST_CASE("qxl-xorg-profile: the bottom-up primary shows fills, bitmaps, surface copies and copy_bits, pixel for pixel" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     check_screenshot("qxl-xorg-profile", "qxl-xorg-profile: ready", expected_xorg_screen());
 }
 
-TEST_CASE("demo: animates for the seconds asked and leaves its desktop on the QXL primary")
+TEST_CASE("demo: animates for the seconds asked and leaves its desktop on the QXL primary" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     auto path = screenshot_path("demo");
     auto result = run_spicebox({ "--guest", "demo", "--vga", "qxl", "--append", "demo.seconds=1", "--screenshot", path });
     INFO(describe(result));

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <string_view>
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
@@ -36,9 +37,20 @@ ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::sec
     for (auto& arg : argv)
         args.push_back(const_cast<char*>(arg.c_str()));
     args.push_back(nullptr);
+    // The entries given replace this process's of the same name (getenv takes the first).
+    auto overridden = [&input](std::string_view entry) {
+        auto name = entry.substr(0, entry.find('=') + 1);
+        for (auto& given : input.environment) {
+            if (std::string_view(given).starts_with(name))
+                return true;
+        }
+        return false;
+    };
     std::vector<char*> env;
-    for (char** entry = environ; *entry; ++entry)
-        env.push_back(*entry);
+    for (char** entry = environ; *entry; ++entry) {
+        if (!overridden(*entry))
+            env.push_back(*entry);
+    }
     for (auto& entry : input.environment)
         env.push_back(const_cast<char*>(entry.c_str()));
     env.push_back(nullptr);
@@ -111,17 +123,6 @@ std::string describe(const ProcessResult& result)
 {
     return "exit " + std::to_string(result.exit_code) + (result.timed_out ? " (killed at the test's deadline)" : "")
         + " after " + std::to_string(result.elapsed.count()) + " ms\n--- stdout:\n" + result.out + "--- stderr:\n" + result.err;
-}
-
-bool kvm_available()
-{
-    int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    if (fd < 0) {
-        MESSAGE("skipped: /dev/kvm cannot be opened here (", std::strerror(errno), ")");
-        return false;
-    }
-    close(fd);
-    return true;
 }
 
 }

@@ -17,7 +17,7 @@ struct ProcessResult {
 };
 
 struct ProcessInput {
-    std::vector<std::string> environment; // NAME=VALUE entries added to this process's environment
+    std::vector<std::string> environment; // NAME=VALUE entries that replace or add to this process's environment
     std::optional<std::string> stdin_data; // given through a pipe; stdin is /dev/null without it
 };
 
@@ -34,8 +34,5 @@ ProcessResult run_spicebox(const std::vector<std::string>& arguments, std::chron
 
 // Exit status, timing and output, for a test's failure message.
 std::string describe(const ProcessResult&);
-
-// True when /dev/kvm can be opened; otherwise prints why the calling test is skipped.
-bool kvm_available();
 
 }

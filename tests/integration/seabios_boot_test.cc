@@ -3,6 +3,7 @@
 // mode and ring 0, which this workplace's KVM emulates at about one instruction per microsecond: the
 // banner took about 2 s here and "No bootable device." about 5 s (2026-11-24, two cores shared with
 // builds; on the qxl card with vgabios-qxl.bin the banner took 1.5 s), so 60 s bounds leave ample headroom.
+#include "tests/integration/kvm_requirement.h"
 #include "tests/integration/run_process.h"
 #include "tests/support/png_reader.h"
 
@@ -92,26 +93,20 @@ void check_banner(const char* card)
 
 }
 
-TEST_CASE("SeaBIOS shows its banner on --vga std, as text and as pixels")
+TEST_CASE("SeaBIOS shows its banner on --vga std, as text and as pixels" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     REQUIRE(seabios_installed());
     check_banner("std");
 }
 
-TEST_CASE("SeaBIOS shows its banner on --vga qxl (vgabios-qxl.bin in the card's ROM BAR), as text and as pixels")
+TEST_CASE("SeaBIOS shows its banner on --vga qxl (vgabios-qxl.bin in the card's ROM BAR), as text and as pixels" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     REQUIRE(seabios_installed());
     check_banner("qxl");
 }
 
-TEST_CASE("SeaBIOS on the default card runs on to \"No bootable device.\"")
+TEST_CASE("SeaBIOS on the default card runs on to \"No bootable device.\"" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     REQUIRE(seabios_installed());
     auto text_path = temporary_path("seabios-no-boot.txt");
     auto result = run_spicebox({ "--bios", "seabios", "--wait-screen", "No bootable device\\.", "--timeout", kBoundSeconds,
@@ -127,10 +122,8 @@ TEST_CASE("SeaBIOS on the default card runs on to \"No bootable device.\"")
     std::remove(text_path.c_str());
 }
 
-TEST_CASE("a --wait-screen that never matches ends with status 3 and the firmware's last words")
+TEST_CASE("a --wait-screen that never matches ends with status 3 and the firmware's last words" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     REQUIRE(seabios_installed());
     auto result = run_spicebox({ "--bios", "seabios", "--wait-screen", "this never appears", "--timeout", "5" }, kDeadline);
     INFO(describe(result));
@@ -161,10 +154,8 @@ TEST_CASE("--bios with a missing file or a bad size: one clear line, status 1")
     std::remove(path.c_str());
 }
 
-TEST_CASE("--screen-text in a graphics mode writes an empty file and says so")
+TEST_CASE("--screen-text in a graphics mode writes an empty file and says so" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     auto text_path = temporary_path("vbe-screen.txt");
     {
         std::ofstream stale(text_path);

@@ -4,6 +4,7 @@
 // device model's code. On a mismatch the expected image is written next to the actual one.
 #include "guest-drivers/patterns/vbe_pattern.h"
 #include "guest-drivers/patterns/vga_text_pattern.h"
+#include "tests/integration/kvm_requirement.h"
 #include "tests/integration/run_process.h"
 #include "tests/support/picture_match.h"
 #include "tests/support/png_reader.h"
@@ -115,38 +116,28 @@ TEST_CASE("the expected images have the displayed resolutions")
     CHECK(std::find(vbe_screen.pixels.begin(), vbe_screen.pixels.end(), vbe::offscreen_colour) == vbe_screen.pixels.end());
 }
 
-TEST_CASE("vga-text on --vga std: the 720x400 screenshot is the text pattern, pixel for pixel")
+TEST_CASE("vga-text on --vga std: the 720x400 screenshot is the text pattern, pixel for pixel" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     check_screenshot("vga-text", { "--vga", "std" }, "vga-text: ready", expected_text_screen());
 }
 
-TEST_CASE("vga-text on the default card (qxl): the same screen")
+TEST_CASE("vga-text on the default card (qxl): the same screen" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     check_screenshot("vga-text", {}, "vga-text: ready", expected_text_screen());
 }
 
-TEST_CASE("vbe on --vga std: the 1024x768 screenshot is the panned VBE pattern, pixel for pixel")
+TEST_CASE("vbe on --vga std: the 1024x768 screenshot is the panned VBE pattern, pixel for pixel" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     check_screenshot("vbe", { "--vga", "std" }, "vbe: ready", expected_vbe_screen());
 }
 
-TEST_CASE("vbe on the default card (qxl): the same screen")
+TEST_CASE("vbe on the default card (qxl): the same screen" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     check_screenshot("vbe", {}, "vbe: ready", expected_vbe_screen());
 }
 
-TEST_CASE("a screenshot that cannot be written fails the run with status 1 and one line")
+TEST_CASE("a screenshot that cannot be written fails the run with status 1 and one line" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     auto result = run_spicebox({ "--guest", "vga-text", "--vga", "std", "--screenshot", "/nonexistent-directory/shot.png" });
     INFO(describe(result));
     CHECK(result.exit_code == 1);

@@ -1,6 +1,7 @@
 // The connection limit (--spice ...,max-connections=N): linked channels and links in progress together stay
 // under it, links in progress under a quarter of it; what comes beyond is closed at once, with one log line
 // per second however many come; the descriptors all come back; and a new client links once there is room.
+#include "tests/integration/kvm_requirement.h"
 #include "tests/integration/run_process.h"
 #include "tests/interop/process_usage.h"
 #include "tests/interop/raw_spice_client.h"
@@ -72,10 +73,8 @@ bool wait_for_descriptors(pid_t pid, size_t expected, std::chrono::seconds deadl
 
 }
 
-TEST_CASE("max-connections: a flood of connections is refused at once with a throttled log, and the descriptors come back")
+TEST_CASE("max-connections: a flood of connections is refused at once with a throttled log, and the descriptors come back" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     SpiceboxProcess spicebox(spicebox_path(),
         { "--guest", "demo", "--append", "demo.seconds=0", "--spice",
             "port=0,disable-ticketing,max-connections=" + std::to_string(kMaxConnections), "--timeout", "120" });

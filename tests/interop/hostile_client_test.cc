@@ -3,12 +3,14 @@
 // silence; the viewer keeps receiving updates (its X screen keeps changing) and a new client still gets
 // a picture. After the link: after_link_attacks' kinds, while a raw well-behaved session keeps its frame
 // rate and types into the guest. Each bad client is cut off with one log line.
+#include "tests/integration/kvm_requirement.h"
 #include "tests/integration/run_process.h"
 #include "tests/interop/after_link_attacks.h"
 #include "tests/interop/background_session.h"
 #include "tests/interop/raw_spice_client.h"
 #include "tests/interop/remote_viewer.h"
 #include "tests/interop/spicebox_process.h"
+#include "tests/interop/tools.h"
 #include "tests/support/ppm_reader.h"
 
 #include <arpa/inet.h>
@@ -29,7 +31,6 @@ using namespace spicebox::test;
 
 namespace {
 
-constexpr const char* kSpicyScreenshot = "/usr/bin/spicy-screenshot";
 // The server's link timeout is 10 s; a bad connection must be closed well within this.
 constexpr auto kCutOffDeadline = std::chrono::seconds(20);
 // SpiceLinkErr values (spice-protocol's enums.h).
@@ -143,16 +144,9 @@ size_t count_of(const std::string& text, const std::string& part)
 
 }
 
-TEST_CASE("bad clients are cut off one by one while remote-viewer keeps receiving the demo guest")
+TEST_CASE("bad clients are cut off one by one while remote-viewer keeps receiving the demo guest" * doctest::test_suite(kNeedsKvm))
 {
-    for (const char* tool : { kRemoteViewer, kXvfb, kXwd, kSpicyScreenshot }) {
-        if (access(tool, X_OK) != 0) {
-            MESSAGE((std::string("skipped: ") + tool + " is not installed"));
-            return;
-        }
-    }
-    if (!kvm_available())
-        return;
+    require_tools({ kRemoteViewer, kXvfb, kXwd, kSpicyScreenshot });
     auto display = VirtualDisplay::start(1600, 1200, std::chrono::seconds(20));
     REQUIRE_MESSAGE(display.ok(), display.error_message());
     SpiceboxProcess spicebox(spicebox_path(),
@@ -239,10 +233,8 @@ constexpr uint64_t kNeverAckedBound = 2 * 20 + 1;
 
 }
 
-TEST_CASE("bad clients after the link are cut off one by one, while a good session and the guest go on")
+TEST_CASE("bad clients after the link are cut off one by one, while a good session and the guest go on" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     SpiceboxProcess spicebox(spicebox_path(),
         { "--guest", "demo", "--append", "demo.seconds=0", "--spice", std::string("port=0,password=") + kPassword, "--timeout", "180" });
     REQUIRE_MESSAGE(!spicebox.uri().empty(), (spicebox.err()));

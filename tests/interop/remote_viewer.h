@@ -6,8 +6,9 @@
 #include "base/result.h"
 #include "spice-common/framebuffer.h"
 #include "tests/interop/child_process.h"
-#include "tests/support/picture_match.h"
+#include "tests/interop/tools.h"
 #include "tests/interop/virtual_display.h"
+#include "tests/support/picture_match.h"
 
 #include <chrono>
 #include <memory>
@@ -15,8 +16,6 @@
 #include <string>
 
 namespace spicebox::test {
-
-constexpr const char* kRemoteViewer = "/usr/bin/remote-viewer";
 
 class RemoteViewer {
 public:

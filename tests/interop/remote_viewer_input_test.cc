@@ -3,9 +3,11 @@
 // guest reports on serial every key it read from the i8042 and where its vmmouse put the pointer. The
 // viewer is in client mouse mode (spice-gtk asks for it as soon as the server offers it), so a pointer
 // at a pixel of the guest's picture on the X screen must be reported at exactly that pixel.
+#include "tests/integration/kvm_requirement.h"
 #include "tests/integration/run_process.h"
 #include "tests/interop/remote_viewer.h"
 #include "tests/interop/spicebox_process.h"
+#include "tests/interop/tools.h"
 #include "tests/support/png_reader.h"
 
 #include <doctest/doctest.h>
@@ -19,24 +21,12 @@ using namespace spicebox::test;
 
 namespace {
 
-constexpr const char* kXdotool = "/usr/bin/xdotool";
 constexpr uint32_t kScreenWidth = 1600;
 constexpr uint32_t kScreenHeight = 1200;
 constexpr auto kStartDeadline = std::chrono::seconds(20);
 constexpr auto kReportDeadline = std::chrono::seconds(10);
 // The demo's top rows: background and window frames that no animation touches, to find its picture by.
 constexpr uint32_t kLandmarkRows = 56;
-
-bool tools_available()
-{
-    for (const char* tool : { kRemoteViewer, kXvfb, kXwd, kXdotool }) {
-        if (access(tool, X_OK) != 0) {
-            MESSAGE((std::string("skipped: ") + tool + " is not installed (Debian packages virt-viewer, xvfb, x11-apps, xdotool)"));
-            return false;
-        }
-    }
-    return kvm_available();
-}
 
 // The demo's top rows as spicebox itself draws them.
 Framebuffer demo_landmark()
@@ -80,10 +70,9 @@ std::vector<std::string> key_lines(const std::string& out)
 
 }
 
-TEST_CASE("remote-viewer: typing and the mouse in the viewer's window reach the demo guest, the pointer at the exact pixel")
+TEST_CASE("remote-viewer: typing and the mouse in the viewer's window reach the demo guest, the pointer at the exact pixel" * doctest::test_suite(kNeedsKvm))
 {
-    if (!tools_available())
-        return;
+    require_tools({ kRemoteViewer, kXvfb, kXwd, kXdotool });
     auto landmark = demo_landmark();
     auto display = VirtualDisplay::start(kScreenWidth, kScreenHeight, kStartDeadline);
     REQUIRE_MESSAGE(display.ok(), display.error_message());

@@ -3,9 +3,11 @@
 // 1600x1200 so remote-viewer opens its window at the guest's size (zoom 100%, no scaling: a scaled
 // picture would not match exactly). Also: a second client at the same time, closing and reopening the
 // viewer, and a wrong password refused while the viewer stays connected.
+#include "tests/integration/kvm_requirement.h"
 #include "tests/integration/run_process.h"
 #include "tests/interop/remote_viewer.h"
 #include "tests/interop/spicebox_process.h"
+#include "tests/interop/tools.h"
 #include "tests/support/png_reader.h"
 #include "tests/support/ppm_reader.h"
 
@@ -19,7 +21,6 @@ using namespace spicebox::test;
 
 namespace {
 
-constexpr const char* kSpicyScreenshot = "/usr/bin/spicy-screenshot";
 constexpr uint32_t kScreenWidth = 1600;
 constexpr uint32_t kScreenHeight = 1200;
 constexpr auto kStartDeadline = std::chrono::seconds(20);
@@ -29,17 +30,6 @@ constexpr const char* kPassword = "interop-secret";
 std::string temp_path(const std::string& name)
 {
     return "/tmp/spicebox-interop-" + std::to_string(getpid()) + "-viewer-test-" + name;
-}
-
-bool tools_available()
-{
-    for (const char* tool : { kRemoteViewer, kXvfb, kXwd, kSpicyScreenshot }) {
-        if (access(tool, X_OK) != 0) {
-            MESSAGE((std::string("skipped: ") + tool + " is not installed (Debian packages virt-viewer, xvfb, x11-apps, spice-client-gtk)"));
-            return false;
-        }
-    }
-    return kvm_available();
 }
 
 // A guest's 1024x768 screen as spicebox itself takes it once the guest says `ready` (the guests draw the
@@ -101,10 +91,9 @@ ProcessResult screenshot_client(const std::string& port, const std::string& pass
 
 }
 
-TEST_CASE("remote-viewer shows the vbe guest's screen pixel for pixel")
+TEST_CASE("remote-viewer shows the vbe guest's screen pixel for pixel" * doctest::test_suite(kNeedsKvm))
 {
-    if (!tools_available())
-        return;
+    require_tools({ kRemoteViewer, kXvfb, kXwd, kSpicyScreenshot });
     auto reference = vbe_reference();
     auto display = start_display();
     auto spicebox = start_vbe_server();
@@ -119,10 +108,9 @@ TEST_CASE("remote-viewer shows the vbe guest's screen pixel for pixel")
 // Linux's qxl driver allows 4 heads (max_allowed 4) and configures one. remote-viewer makes a display per
 // allowed head; without the display channel's MONITORS_CONFIG cap spice-gtk showed the whole primary in
 // each, and three more windows covered the first one.
-TEST_CASE("remote-viewer shows the qxl-linux-profile guest (one head of 4 allowed) in one window, pixel for pixel")
+TEST_CASE("remote-viewer shows the qxl-linux-profile guest (one head of 4 allowed) in one window, pixel for pixel" * doctest::test_suite(kNeedsKvm))
 {
-    if (!tools_available())
-        return;
+    require_tools({ kRemoteViewer, kXvfb, kXwd, kSpicyScreenshot });
     auto reference = guest_reference("qxl-linux-profile", "qxl");
     auto display = start_display();
     SpiceboxProcess spicebox(spicebox_path(),
@@ -135,10 +123,9 @@ TEST_CASE("remote-viewer shows the qxl-linux-profile guest (one head of 4 allowe
     spicebox.stop();
 }
 
-TEST_CASE("remote-viewer and spicy-screenshot at once both see the guest; remote-viewer closed and reopened sees it again")
+TEST_CASE("remote-viewer and spicy-screenshot at once both see the guest; remote-viewer closed and reopened sees it again" * doctest::test_suite(kNeedsKvm))
 {
-    if (!tools_available())
-        return;
+    require_tools({ kRemoteViewer, kXvfb, kXwd, kSpicyScreenshot });
     auto reference = vbe_reference();
     auto display = start_display();
     auto spicebox = start_vbe_server();
@@ -163,10 +150,9 @@ TEST_CASE("remote-viewer and spicy-screenshot at once both see the guest; remote
     spicebox->stop();
 }
 
-TEST_CASE("a wrong password is refused with PERMISSION_DENIED while a connected remote-viewer keeps its picture")
+TEST_CASE("a wrong password is refused with PERMISSION_DENIED while a connected remote-viewer keeps its picture" * doctest::test_suite(kNeedsKvm))
 {
-    if (!tools_available())
-        return;
+    require_tools({ kRemoteViewer, kXvfb, kXwd, kSpicyScreenshot });
     auto reference = vbe_reference();
     auto display = start_display();
     auto spicebox = start_vbe_server();

@@ -5,10 +5,12 @@
 // xdotool must reach the demo guest, which reports them on its serial console: in client mouse mode against
 // spicebox, in server mouse mode (capture, relative motion, Ctrl+Alt+G) against QEMU running the same guest.
 // Also: resizing scales with bars, closing the window ends the run, the run's end closes the window.
+#include "tests/integration/kvm_requirement.h"
 #include "tests/integration/run_process.h"
 #include "tests/interop/child_process.h"
 #include "tests/interop/remote_viewer.h"
 #include "tests/interop/spicebox_process.h"
+#include "tests/interop/tools.h"
 #include "tests/interop/virtual_display.h"
 #include "tests/support/png_reader.h"
 
@@ -32,8 +34,6 @@ using namespace spicebox::test;
 
 namespace {
 
-constexpr const char* kXdotool = "/usr/bin/xdotool";
-constexpr const char* kQemu = "/usr/bin/qemu-system-x86_64";
 constexpr uint32_t kScreenWidth = 1600;
 constexpr uint32_t kScreenHeight = 1200;
 constexpr auto kStartDeadline = std::chrono::seconds(20);
@@ -41,17 +41,6 @@ constexpr auto kPictureDeadline = std::chrono::seconds(30);
 constexpr auto kOutputDeadline = std::chrono::seconds(15);
 constexpr const char* kPassword = "window-secret";
 constexpr int kDemoWidth = 1024; // the demo guest's screen: 1024x768
-
-bool tools_available()
-{
-    for (const char* tool : { kXvfb, kXwd, kXdotool }) {
-        if (access(tool, X_OK) != 0) {
-            MESSAGE((std::string("skipped: ") + tool + " is not installed (Debian packages xvfb, x11-apps, xdotool)"));
-            return false;
-        }
-    }
-    return kvm_available();
-}
 
 std::string temp_path(const std::string& name)
 {
@@ -202,10 +191,9 @@ void check_shows(const VirtualDisplay& display, ChildProcess& window, const Fram
 
 }
 
-TEST_CASE("spicebox --display sdl shows the guest in a window titled with its name, and the run's end closes it")
+TEST_CASE("spicebox --display sdl shows the guest in a window titled with its name, and the run's end closes it" * doctest::test_suite(kNeedsKvm))
 {
-    if (!tools_available())
-        return;
+    require_tools({ kXvfb, kXwd, kXdotool });
     auto expected = vbe_reference();
     auto display = start_display();
     auto started = std::chrono::steady_clock::now();
@@ -254,10 +242,9 @@ TEST_CASE("spicebox --display sdl shows the guest in a window titled with its na
     CHECK(xdotool(*display, { "search", "--name", "^spicebox - vbe" }).out.empty());
 }
 
-TEST_CASE("spicebox connect shows another spicebox's guest; a wrong password is one error line")
+TEST_CASE("spicebox connect shows another spicebox's guest; a wrong password is one error line" * doctest::test_suite(kNeedsKvm))
 {
-    if (!tools_available())
-        return;
+    require_tools({ kXvfb, kXwd, kXdotool });
     auto expected = vbe_reference();
     auto display = start_display();
     SpiceboxProcess server(spicebox_path(),
@@ -289,10 +276,9 @@ TEST_CASE("spicebox connect shows another spicebox's guest; a wrong password is 
     std::remove(password_file.c_str());
 }
 
-TEST_CASE("keys and the pointer in the window reach the guest: set-1 scan codes, absolute positions in client mouse mode")
+TEST_CASE("keys and the pointer in the window reach the guest: set-1 scan codes, absolute positions in client mouse mode" * doctest::test_suite(kNeedsKvm))
 {
-    if (!tools_available())
-        return;
+    require_tools({ kXvfb, kXwd, kXdotool });
     auto display = start_display();
     ChildProcess spicebox({ spicebox_path(), "--guest", "demo", "--append", "demo.seconds=0", "--display", "sdl", "--timeout", "90" },
         { .environment = { display->display_variable() }, .fd3 = std::nullopt });
@@ -334,20 +320,16 @@ TEST_CASE("keys and the pointer in the window reach the guest: set-1 scan codes,
     MESSAGE(("spicebox ended " + std::to_string(took.count()) + " ms after its window was asked to close"));
 }
 
-TEST_CASE("--display sdl without a display is one error line and exit status 1; without --display the run is headless")
+TEST_CASE("--display sdl without a display is one error line and exit status 1; without --display the run is headless" * doctest::test_suite(kNeedsKvm))
 {
-    if (std::getenv("DISPLAY") || std::getenv("WAYLAND_DISPLAY")) {
-        MESSAGE("skipped: this test process has a display of its own");
-        return;
-    }
-    if (!kvm_available())
-        return;
-    auto asked = run_spicebox({ "--guest", "hello", "--display", "sdl", "--timeout", "20" }, std::chrono::seconds(30));
+    // Whatever display this test process has, spicebox's has none (an empty variable counts as unset).
+    ProcessInput no_display { .environment = { "DISPLAY=", "WAYLAND_DISPLAY=" }, .stdin_data = std::nullopt };
+    auto asked = run_spicebox({ "--guest", "hello", "--display", "sdl", "--timeout", "20" }, std::chrono::seconds(30), no_display);
     INFO(describe(asked));
     CHECK(asked.exit_code == 1);
     CHECK(asked.err == "spicebox: --display sdl: no display to open the window on ($DISPLAY and $WAYLAND_DISPLAY are not set)\n");
     CHECK(asked.out.empty());
-    auto automatic = run_spicebox({ "--guest", "hello", "--timeout", "20" }, std::chrono::seconds(30));
+    auto automatic = run_spicebox({ "--guest", "hello", "--timeout", "20" }, std::chrono::seconds(30), no_display);
     INFO(describe(automatic));
     CHECK(automatic.exit_code == 0);
     CHECK(automatic.out.find("Hello") != std::string::npos);
@@ -358,15 +340,11 @@ TEST_CASE("server mouse mode against QEMU: a click captures, motion goes relativ
     // The demo guest booted by QEMU without its VMware port: a PS/2 mouse only, so QEMU's spice-server stays in
     // server mouse mode.
     auto elf = (std::filesystem::path(spicebox_path()).parent_path().parent_path() / "guest-drivers" / "demo.elf").string();
-    if (access(kQemu, X_OK) != 0 || access(elf.c_str(), R_OK) != 0) {
-        MESSAGE(("skipped: needs qemu-system-x86_64 and " + elf));
-        return;
-    }
-    if (!tools_available())
-        return;
+    require_tools({ kQemu, kXvfb, kXwd, kXdotool });
+    REQUIRE_MESSAGE(access(elf.c_str(), R_OK) == 0, (elf + " is missing (scripts/build.sh builds it)"));
     auto display = start_display();
     auto port = free_port();
-    ChildProcess qemu({ kQemu, "-accel", "tcg", "-machine", "pc,vmport=off", "-m", "256", "-vga", "qxl", "-display", "none", "-nic",
+    ChildProcess qemu({ kQemu, "-accel", qemu_accelerator(), "-machine", "pc,vmport=off", "-m", "256", "-vga", "qxl", "-display", "none", "-nic",
         "none", "-serial", "stdio", "-spice", "port=" + port + ",addr=127.0.0.1,disable-ticketing=on", "-kernel", elf, "-append",
         "demo.seconds=0" });
     REQUIRE(qemu.started());

@@ -3,6 +3,7 @@
 // clients of after_link_attacks. Afterwards the guest still runs (it echoes typed keys on serial all along),
 // the good session kept its frame rate, spicebox's memory and descriptors are back where they were, and
 // the log has exactly one line per bad client.
+#include "tests/integration/kvm_requirement.h"
 #include "tests/integration/run_process.h"
 #include "tests/interop/after_link_attacks.h"
 #include "tests/interop/background_session.h"
@@ -84,10 +85,8 @@ size_t settled_descriptors(pid_t pid)
 
 }
 
-TEST_CASE("soak: 200 sessions, good and bad, come and go while a good session keeps its frame rate")
+TEST_CASE("soak: 200 sessions, good and bad, come and go while a good session keeps its frame rate" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     SpiceboxProcess spicebox(spicebox_path(),
         { "--guest", "demo", "--append", "demo.seconds=0", "--spice", std::string("port=0,password=") + kPassword, "--timeout", "300" });
     REQUIRE_MESSAGE(!spicebox.uri().empty(), (spicebox.err()));

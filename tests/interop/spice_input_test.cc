@@ -3,6 +3,7 @@
 // reports on serial what it read from the i8042 and its vmmouse: every key as its set-1 bytes, the
 // pointer's motion and buttons (server mouse mode), its position (client mouse mode); the typed letter
 // shows on its screen. And the cursor channel: the demo's QXL cursor shape arrives in CURSOR_INIT.
+#include "tests/integration/kvm_requirement.h"
 #include "tests/integration/run_process.h"
 #include "tests/interop/spicebox_process.h"
 #include "tests/support/png_reader.h"
@@ -171,10 +172,8 @@ std::vector<std::string> key_lines(const std::string& out)
 
 }
 
-TEST_CASE("spice input: a scripted client's keys and mouse reach the demo guest through the i8042")
+TEST_CASE("spice input: a scripted client's keys and mouse reach the demo guest through the i8042" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     auto screenshot = "/tmp/spicebox-interop-" + std::to_string(getpid()) + "-input.png";
     SpiceboxProcess spicebox(spicebox_path(),
         { "--guest", "demo", "--append", "demo.seconds=0", "--spice", "port=0,disable-ticketing", "--timeout", "20", "--screenshot", screenshot });
@@ -233,10 +232,8 @@ TEST_CASE("spice input: a scripted client's keys and mouse reach the demo guest 
     std::remove(screenshot.c_str());
 }
 
-TEST_CASE("spice input: client mouse mode: a scripted client's positions reach the demo guest's vmmouse exactly")
+TEST_CASE("spice input: client mouse mode: a scripted client's positions reach the demo guest's vmmouse exactly" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     SpiceboxProcess spicebox(spicebox_path(), { "--guest", "demo", "--append", "demo.seconds=0", "--spice", "port=0,disable-ticketing", "--timeout", "20" });
     REQUIRE_MESSAGE(!spicebox.uri().empty(), (spicebox.err()));
     REQUIRE_MESSAGE(spicebox.wait_for_output("demo: absolute pointer (vmmouse)\n", std::chrono::seconds(15)), (spicebox.out() + spicebox.err()));
@@ -293,10 +290,8 @@ TEST_CASE("spice input: client mouse mode: a scripted client's positions reach t
     CHECK(spicebox.out().find("demo: pointer") == std::string::npos);
 }
 
-TEST_CASE("spice cursor: a client linking its cursor channel gets the demo guest's QXL cursor shape in CURSOR_INIT")
+TEST_CASE("spice cursor: a client linking its cursor channel gets the demo guest's QXL cursor shape in CURSOR_INIT" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     SpiceboxProcess spicebox(spicebox_path(), { "--guest", "demo", "--append", "demo.seconds=0", "--spice", "port=0,disable-ticketing", "--timeout", "20" });
     REQUIRE_MESSAGE(!spicebox.uri().empty(), (spicebox.err()));
     // The demo sets its cursor just before it starts listening.

@@ -3,13 +3,16 @@
 // end state, pixel for pixel (every draw command, image cache entry and surface reached the client).
 // Against QEMU's spice-server (qxl-vga, SeaBIOS's text screen) in each image compression QEMU offers:
 // its picture must equal QEMU's QMP screendump; so must its picture of our vbe guest booted by QEMU.
+#include "tests/integration/kvm_requirement.h"
 #include "tests/integration/qmp_client.h"
 #include "tests/integration/run_process.h"
 #include "tests/interop/child_process.h"
 #include "tests/interop/spicebox_process.h"
+#include "tests/interop/tools.h"
 #include "tests/support/picture_match.h"
 #include "tests/support/png_reader.h"
 #include "tests/support/ppm_reader.h"
+#include "tests/support/socket_path.h"
 
 #include <arpa/inet.h>
 #include <doctest/doctest.h>
@@ -28,7 +31,6 @@ using namespace spicebox::test;
 
 namespace {
 
-constexpr const char* kQemu = "/usr/bin/qemu-system-x86_64";
 constexpr auto kQemuSettleDeadline = std::chrono::seconds(60);
 constexpr auto kScreendumpInterval = std::chrono::milliseconds(500);
 
@@ -91,19 +93,16 @@ Result<Framebuffer> screendump(QmpClient& qmp, const std::string& path)
     return picture;
 }
 
-// QEMU (TCG: SeaBIOS is ring-0 code, slow under this workplace's KVM) with no disks and no network, so
+// QEMU (qemu_accelerator(): KVM only where guest ring 0 is native) with no disks and no network, so
 // SeaBIOS soon settles on "No bootable device"; its qxl-vga card is served by QEMU's spice-server.
 void check_qemu(const std::string& compression)
 {
-    if (access(kQemu, X_OK) != 0) {
-        MESSAGE("skipped: qemu-system-x86_64 is not installed");
-        return;
-    }
+    require_tools({ kQemu });
     auto port = free_port();
-    auto qmp_socket = temp_path(compression + ".qmp");
+    auto qmp_socket = socket_path("spicebox-screenshot-" + std::to_string(getpid()) + "-" + compression + ".qmp");
     auto dump_path = temp_path(compression + ".ppm");
     auto client_png = temp_path(compression + "-client.png");
-    ChildProcess qemu({ kQemu, "-accel", "tcg", "-machine", "pc", "-m", "64", "-vga", "qxl", "-display", "none", "-nic", "none",
+    ChildProcess qemu({ kQemu, "-accel", qemu_accelerator(), "-machine", "pc", "-m", "64", "-vga", "qxl", "-display", "none", "-nic", "none",
         "-spice", "port=" + port + ",addr=127.0.0.1,disable-ticketing=on,image-compression=" + compression, "-qmp",
         "unix:" + qmp_socket + ",server=on,wait=off" });
     REQUIRE(qemu.started());
@@ -161,16 +160,14 @@ std::string guest_elf(const std::string& guest)
 TEST_CASE("spicebox screenshot of the vbe guest booted by QEMU (PVH) equals QEMU's screendump")
 {
     auto elf = guest_elf("vbe");
-    if (access(kQemu, X_OK) != 0 || access(elf.c_str(), R_OK) != 0) {
-        MESSAGE(("skipped: needs qemu-system-x86_64 and " + elf));
-        return;
-    }
+    require_tools({ kQemu });
+    REQUIRE_MESSAGE(access(elf.c_str(), R_OK) == 0, (elf + " is missing (scripts/build.sh builds it)"));
     auto port = free_port();
-    auto qmp_socket = temp_path("vbe.qmp");
+    auto qmp_socket = socket_path("spicebox-screenshot-" + std::to_string(getpid()) + "-vbe.qmp");
     auto serial = temp_path("vbe.serial");
     auto dump_path = temp_path("vbe.ppm");
     auto client_png = temp_path("vbe-qemu-client.png");
-    ChildProcess qemu({ kQemu, "-accel", "tcg", "-machine", "pc", "-m", "256", "-vga", "qxl", "-display", "none", "-nic", "none",
+    ChildProcess qemu({ kQemu, "-accel", qemu_accelerator(), "-machine", "pc", "-m", "256", "-vga", "qxl", "-display", "none", "-nic", "none",
         "-serial", "file:" + serial, "-spice", "port=" + port + ",addr=127.0.0.1,disable-ticketing=on", "-qmp",
         "unix:" + qmp_socket + ",server=on,wait=off", "-kernel", elf, "-append", "linger" });
     REQUIRE(qemu.started());
@@ -203,38 +200,28 @@ TEST_CASE("spicebox screenshot of the vbe guest booted by QEMU (PVH) equals QEMU
         std::remove(client_png.c_str());
 }
 
-TEST_CASE("spicebox screenshot of vga-text equals spicebox's own screenshot")
+TEST_CASE("spicebox screenshot of vga-text equals spicebox's own screenshot" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     check_own_server("vga-text", { "--vga", "std" }, "", "vga-text: ready");
 }
 
-TEST_CASE("spicebox screenshot of vbe equals spicebox's own screenshot")
+TEST_CASE("spicebox screenshot of vbe equals spicebox's own screenshot" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     check_own_server("vbe", { "--vga", "std" }, "", "vbe: ready");
 }
 
-TEST_CASE("spicebox screenshot following demo's animation equals spicebox's own screenshot of its end")
+TEST_CASE("spicebox screenshot following demo's animation equals spicebox's own screenshot of its end" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     check_own_server("demo", { "--vga", "qxl" }, "demo.seconds=3", "demo: ready");
 }
 
-TEST_CASE("spicebox screenshot of qxl-linux-profile equals spicebox's own screenshot")
+TEST_CASE("spicebox screenshot of qxl-linux-profile equals spicebox's own screenshot" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     check_own_server("qxl-linux-profile", { "--vga", "qxl" }, "", "qxl-linux-profile: ready");
 }
 
-TEST_CASE("spicebox screenshot of qxl-xorg-profile equals spicebox's own screenshot")
+TEST_CASE("spicebox screenshot of qxl-xorg-profile equals spicebox's own screenshot" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     check_own_server("qxl-xorg-profile", { "--vga", "qxl" }, "", "qxl-xorg-profile: ready");
 }
 
@@ -245,10 +232,8 @@ TEST_CASE("spicebox screenshot of QEMU's spice-server equals QEMU's screendump, 
     }
 }
 
-TEST_CASE("spicebox screenshot: a wrong password, a closed port and a bad URI are one error line and status 1 or 2")
+TEST_CASE("spicebox screenshot: a wrong password, a closed port and a bad URI are one error line and status 1 or 2" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     SpiceboxProcess spicebox(spicebox_path(), { "--guest", "vbe", "--vga", "std", "--append", "linger", "--spice", "port=0,password=secret", "--timeout", "60" });
     REQUIRE_MESSAGE(!spicebox.uri().empty(), (spicebox.err()));
     auto out = temp_path("refused.png");

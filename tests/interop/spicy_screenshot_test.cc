@@ -1,12 +1,15 @@
 // spicy-screenshot (spice-gtk 0.42) against spicebox --spice: it links main and display, takes the
 // picture of the first draw and writes a PPM, which must equal spicebox's own --screenshot of the same
 // screen, pixel for pixel. Also: passwords, unix sockets, two clients at once, reconnects, a port in use.
+#include "tests/integration/kvm_requirement.h"
 #include "tests/integration/run_process.h"
 #include "tests/interop/child_process.h"
-#include "tests/support/picture_match.h"
 #include "tests/interop/spicebox_process.h"
+#include "tests/interop/tools.h"
+#include "tests/support/picture_match.h"
 #include "tests/support/png_reader.h"
 #include "tests/support/ppm_reader.h"
+#include "tests/support/socket_path.h"
 
 #include <arpa/inet.h>
 #include <doctest/doctest.h>
@@ -22,20 +25,9 @@ using namespace spicebox::test;
 
 namespace {
 
-constexpr const char* kSpicyScreenshot = "/usr/bin/spicy-screenshot";
-
 std::string temp_path(const std::string& name)
 {
     return "/tmp/spicebox-interop-" + std::to_string(getpid()) + "-" + name;
-}
-
-bool client_available()
-{
-    if (access(kSpicyScreenshot, X_OK) != 0) {
-        MESSAGE((std::string("skipped: ") + kSpicyScreenshot + " is not installed (Debian package spice-client-gtk)"));
-        return false;
-    }
-    return kvm_available();
 }
 
 // Boots `guest` (lingering after it drew), takes spicy-screenshot's picture and compares it with the
@@ -70,46 +62,40 @@ void check_client_picture(const std::string& guest, const std::string& ready, co
 
 }
 
-TEST_CASE("spicy-screenshot of the vbe guest (1024x768) equals spicebox's own screenshot")
+TEST_CASE("spicy-screenshot of the vbe guest (1024x768) equals spicebox's own screenshot" * doctest::test_suite(kNeedsKvm))
 {
-    if (!client_available())
-        return;
+    require_tools({ kSpicyScreenshot });
     check_client_picture("vbe", "vbe: ready");
 }
 
-TEST_CASE("spicy-screenshot of the vga-text guest (720x400) equals spicebox's own screenshot")
+TEST_CASE("spicy-screenshot of the vga-text guest (720x400) equals spicebox's own screenshot" * doctest::test_suite(kNeedsKvm))
 {
-    if (!client_available())
-        return;
+    require_tools({ kSpicyScreenshot });
     check_client_picture("vga-text", "vga-text: ready");
 }
 
 // The QXL guests: a client that joins once the driver has drawn gets the rendered surface as a snapshot.
-TEST_CASE("spicy-screenshot of the demo guest (QXL draw commands) equals spicebox's own screenshot")
+TEST_CASE("spicy-screenshot of the demo guest (QXL draw commands) equals spicebox's own screenshot" * doctest::test_suite(kNeedsKvm))
 {
-    if (!client_available())
-        return;
+    require_tools({ kSpicyScreenshot });
     check_client_picture("demo", "demo: ready", "qxl");
 }
 
-TEST_CASE("spicy-screenshot of the qxl-linux-profile guest equals spicebox's own screenshot")
+TEST_CASE("spicy-screenshot of the qxl-linux-profile guest equals spicebox's own screenshot" * doctest::test_suite(kNeedsKvm))
 {
-    if (!client_available())
-        return;
+    require_tools({ kSpicyScreenshot });
     check_client_picture("qxl-linux-profile", "qxl-linux-profile: ready", "qxl");
 }
 
-TEST_CASE("spicy-screenshot of the qxl-xorg-profile guest equals spicebox's own screenshot")
+TEST_CASE("spicy-screenshot of the qxl-xorg-profile guest equals spicebox's own screenshot" * doctest::test_suite(kNeedsKvm))
 {
-    if (!client_available())
-        return;
+    require_tools({ kSpicyScreenshot });
     check_client_picture("qxl-xorg-profile", "qxl-xorg-profile: ready", "qxl");
 }
 
-TEST_CASE("a password: the right one is let in, a wrong one is refused with PERMISSION_DENIED")
+TEST_CASE("a password: the right one is let in, a wrong one is refused with PERMISSION_DENIED" * doctest::test_suite(kNeedsKvm))
 {
-    if (!client_available())
-        return;
+    require_tools({ kSpicyScreenshot });
     auto ppm = temp_path("password.ppm");
     SpiceboxProcess spicebox(spicebox_path(),
         { "--guest", "vbe", "--vga", "std", "--append", "linger", "--spice", "port=0,password=secret", "--timeout", "60" });
@@ -128,16 +114,15 @@ TEST_CASE("a password: the right one is let in, a wrong one is refused with PERM
     std::remove(ppm.c_str());
 }
 
-TEST_CASE("a unix socket: spice+unix:// works")
+TEST_CASE("a unix socket: spice+unix:// works" * doctest::test_suite(kNeedsKvm))
 {
-    if (!client_available())
-        return;
-    auto socket_path = temp_path("spice.sock");
+    require_tools({ kSpicyScreenshot });
+    auto socket = socket_path("spicebox-interop-" + std::to_string(getpid()) + "-spice.sock");
     auto ppm = temp_path("unix.ppm");
     SpiceboxProcess spicebox(spicebox_path(),
-        { "--guest", "vbe", "--vga", "std", "--append", "linger", "--spice", "unix=" + socket_path + ",disable-ticketing", "--timeout", "60" });
+        { "--guest", "vbe", "--vga", "std", "--append", "linger", "--spice", "unix=" + socket + ",disable-ticketing", "--timeout", "60" });
     REQUIRE_MESSAGE(!spicebox.uri().empty(), (spicebox.err()));
-    CHECK(spicebox.uri() == "spice+unix://" + socket_path);
+    CHECK(spicebox.uri() == "spice+unix://" + socket);
     auto client = run_process({ kSpicyScreenshot, "--uri", spicebox.uri(), "-o", ppm }, std::chrono::seconds(30));
     INFO(describe(client));
     CHECK(client.exit_code == 0);
@@ -146,14 +131,12 @@ TEST_CASE("a unix socket: spice+unix:// works")
     CHECK(picture->width == 1024);
     CHECK(picture->height == 768);
     spicebox.stop();
-    CHECK(access(socket_path.c_str(), F_OK) != 0);
+    CHECK(access(socket.c_str(), F_OK) != 0);
     std::remove(ppm.c_str());
 }
 
-TEST_CASE("a port in use is one clear error line and status 1")
+TEST_CASE("a port in use is one clear error line and status 1" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address {};
     address.sin_family = AF_INET;
@@ -170,10 +153,9 @@ TEST_CASE("a port in use is one clear error line and status 1")
     CHECK(result.err == "spicebox: --spice: cannot listen on 127.0.0.1:" + port + ": Address already in use\n");
 }
 
-TEST_CASE("two spicy-screenshot clients at once both get the whole screen, and so does each of ten reconnects")
+TEST_CASE("two spicy-screenshot clients at once both get the whole screen, and so does each of ten reconnects" * doctest::test_suite(kNeedsKvm))
 {
-    if (!client_available())
-        return;
+    require_tools({ kSpicyScreenshot });
     constexpr int kReconnects = 10;
     auto png = temp_path("many.png");
     SpiceboxProcess spicebox(spicebox_path(),

@@ -1,6 +1,7 @@
 // A client that links the display channel and never reads its socket: the server must not block on it nor
 // buffer for it without bound, a good session keeps its frame rate meanwhile, and once the stalled client
 // has taken nothing for kWriteStallTimeout (30 s) the server disconnects it with one log line.
+#include "tests/integration/kvm_requirement.h"
 #include "tests/integration/run_process.h"
 #include "tests/interop/after_link_attacks.h"
 #include "tests/interop/background_session.h"
@@ -39,10 +40,8 @@ size_t count_of(const std::string& text, const std::string& part)
 
 }
 
-TEST_CASE("a display client that never reads is disconnected after 30 s, without blocking the server or a good client")
+TEST_CASE("a display client that never reads is disconnected after 30 s, without blocking the server or a good client" * doctest::test_suite(kNeedsKvm))
 {
-    if (!kvm_available())
-        return;
     SpiceboxProcess spicebox(spicebox_path(),
         { "--guest", "demo", "--append", "demo.seconds=0", "--spice", "port=0,disable-ticketing", "--timeout", "180" });
     REQUIRE_MESSAGE(!spicebox.uri().empty(), (spicebox.err()));

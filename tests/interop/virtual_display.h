@@ -5,15 +5,13 @@
 #include "base/result.h"
 #include "spice-common/framebuffer.h"
 #include "tests/interop/child_process.h"
+#include "tests/interop/tools.h"
 
 #include <chrono>
 #include <memory>
 #include <string>
 
 namespace spicebox::test {
-
-constexpr const char* kXvfb = "/usr/bin/Xvfb";
-constexpr const char* kXwd = "/usr/bin/xwd";
 
 class VirtualDisplay {
 public:
