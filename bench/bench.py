@@ -243,7 +243,10 @@ def machine_description(binaries):
     return ["date: %s" % datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "machine: %s, %d CPUs, kernel %s, %s" % (cpu, os.cpu_count(), platform.release(),
                                                     "KVM through kvm_pvm" if os.path.exists("/sys/module/kvm_pvm") else "KVM"),
-            "spicebox: %s" % spicebox_version, "qemu: %s" % qemu_version]
+            "spicebox: %s" % spicebox_version, "qemu: %s" % qemu_version] + (
+                ["**Both peers ran inside a nested KVM host (scripts/in-kvm.sh: QEMU TCG with an emulated SVM CPU): "
+                 "its absolute times are an emulator's; compare the spicebox/QEMU ratios only.**"]
+                if os.environ.get("IN_KVM_NESTED") else [])
 
 
 def format_table(samples, rounds, floor_line, header):
