@@ -112,6 +112,21 @@ mount -t tmpfs -o mode=1777 ice /newroot/tmp/.ICE-unix
 for port in /sys/class/virtio-ports/*; do
     ln -s /dev/${port##*/} /newroot/dev/in-kvm-$(cat $port/name)
 done
+# KVM turns the kernel's preempt-notifier static key on with the first VM and off with the last, each time
+# patching __schedule through an int3; under QEMU's multi-threaded TCG a CPU can keep running the stale int3
+# after the patch is done (both CPUs then spin with interrupts off and the host freezes). One VM with a vCPU,
+# held for the whole job, keeps that key and the APIC-disabled keys on, so the job's VMs never patch the kernel.
+chroot /newroot python3 -c '
+import fcntl, os, signal
+kvm = os.open("/dev/kvm", os.O_RDWR)
+vm = fcntl.ioctl(kvm, 0xAE01, 0)   # KVM_CREATE_VM
+fcntl.ioctl(vm, 0xAE60, 0)         # KVM_CREATE_IRQCHIP
+fcntl.ioctl(vm, 0xAE41, 0)         # KVM_CREATE_VCPU
+if os.fork() == 0:
+    signal.pause()
+' || echo "in-kvm: cannot hold the keeper VM"
+# The heartbeat tells the outer script that this host still runs (see the watchdog there).
+(while :; do : > /newroot$run/heartbeat; sleep 10; done) &
 chroot /newroot /bin/bash $run/job </dev/null >/newroot/dev/in-kvm-stdout 2>/newroot/dev/in-kvm-stderr
 echo $? > /newroot$run/status
 sync
@@ -126,8 +141,10 @@ fi
 
 run=$(mktemp -d /tmp/in-kvm.XXXXXX) || die "cannot create a directory in /tmp"
 qemu_pid=
+watchdog_pid=
 cleanup() {
     [[ -n $qemu_pid ]] && kill "$qemu_pid" 2>/dev/null
+    [[ -n $watchdog_pid ]] && kill "$watchdog_pid" 2>/dev/null
     rm -rf "$run"
 }
 trap cleanup EXIT
@@ -177,9 +194,21 @@ echo "$me: $why: running $1 in a nested KVM host (QEMU TCG with SVM, $cpus CPUs,
     -chardev "pipe,id=stdout,path=$run/stdout" -device virtserialport,chardev=stdout,name=stdout \
     -chardev "pipe,id=stderr,path=$run/stderr" -device virtserialport,chardev=stderr,name=stderr &
 qemu_pid=$!
+# A host whose heartbeat stops for two minutes is frozen: stop it rather than let the job hang for ever.
+(
+    while sleep 30 </dev/null >/dev/null 2>&1; do
+        [[ -f $run/heartbeat && -n $(find "$run/heartbeat" -mmin -2) ]] && continue
+        [[ ! -f $run/heartbeat && -n $(find "$run/job" -mmin -5) ]] && continue
+        echo "$me: the nested KVM host stopped responding (no heartbeat for 2 minutes): stopping it" >&2
+        kill "$qemu_pid"
+        break
+    done
+) &
+watchdog_pid=$!
 wait "$qemu_pid"
 qemu_status=$?
 qemu_pid=
+kill "$watchdog_pid" 2>/dev/null
 # A reader still waiting to open its pipe (QEMU never opened it) gets a writer that closes at once.
 for stream in stdout stderr; do
     exec 3<>"$run/$stream.out" 3>&-
