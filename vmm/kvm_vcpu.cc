@@ -2,6 +2,7 @@
 
 #include "base/log.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <csignal>
@@ -12,18 +13,6 @@
 namespace spicebox {
 
 namespace {
-
-enum CpuidLeaf : uint32_t {
-    kFeatures = 0x1,
-    kPowerManagement = 0x6,
-    kPerformanceMonitoring = 0xA,
-    kExtendedTopology = 0xB,
-    kV2ExtendedTopology = 0x1F,
-};
-constexpr uint32_t kCpuidEcxHypervisor = 1u << 31;
-constexpr uint32_t kCpuidEcxTscDeadline = 1u << 24;
-constexpr uint32_t kCpuidEdxHyperThreading = 1u << 28;
-constexpr uint32_t kCpuidEcxEnergyPerfBias = 1u << 3;
 
 // LAPIC register offsets and LVT delivery modes (Intel SDM vol. 3, 10.5.1).
 constexpr size_t kLapicLvtLint0 = 0x350;
@@ -77,41 +66,12 @@ KvmVcpu::~KvmVcpu()
         munmap(m_run, m_run_size);
 }
 
-Result<void> KvmVcpu::set_cpuid(const std::vector<kvm_cpuid_entry2>& supported, unsigned cpu_count, bool tsc_deadline)
+Result<void> KvmVcpu::set_cpuid(const std::vector<kvm_cpuid_entry2>& entries)
 {
-    std::vector<uint8_t> buffer(sizeof(kvm_cpuid2) + supported.size() * sizeof(kvm_cpuid_entry2));
+    std::vector<uint8_t> buffer(sizeof(kvm_cpuid2) + entries.size() * sizeof(kvm_cpuid_entry2));
     auto* cpuid = reinterpret_cast<kvm_cpuid2*>(buffer.data());
-    cpuid->nent = uint32_t(supported.size());
-    for (size_t i = 0; i < supported.size(); ++i) {
-        kvm_cpuid_entry2 entry = supported[i];
-        switch (entry.function) {
-        case kFeatures:
-            entry.ebx = (entry.ebx & 0x0000FFFF) | (m_id << 24) | ((cpu_count & 0xFF) << 16);
-            entry.ecx |= kCpuidEcxHypervisor;
-            // KVM emulates the LAPIC's TSC-deadline mode but leaves announcing it to the VMM. Without it Linux
-            // calibrates the LAPIC timer against the PIT, which fails where the host is slow or noisy ("APIC
-            // timer disabled due to verification failure") and leaves every tick to the PIT.
-            if (tsc_deadline)
-                entry.ecx |= kCpuidEcxTscDeadline;
-            if (cpu_count > 1)
-                entry.edx |= kCpuidEdxHyperThreading;
-            break;
-        case kPowerManagement:
-            entry.ecx &= ~kCpuidEcxEnergyPerfBias;
-            break;
-        case kPerformanceMonitoring:
-            // No virtual PMU: guests then leave the performance-counter MSRs alone.
-            entry.eax = entry.ebx = entry.ecx = entry.edx = 0;
-            break;
-        case kExtendedTopology:
-        case kV2ExtendedTopology:
-            entry.edx = m_id;
-            break;
-        default:
-            break;
-        }
-        cpuid->entries[i] = entry;
-    }
+    cpuid->nent = uint32_t(entries.size());
+    std::copy(entries.begin(), entries.end(), cpuid->entries);
     if (ioctl(m_fd.get(), KVM_SET_CPUID2, cpuid) < 0)
         return ioctl_error("KVM_SET_CPUID2");
     return {};

@@ -42,9 +42,8 @@ public:
 
     unsigned id() const { return m_id; }
 
-    // CPUID as KVM supports it, with this vCPU's APIC id, the hypervisor bit, and the TSC-deadline timer
-    // where KVM has KVM_CAP_TSC_DEADLINE_TIMER.
-    Result<void> set_cpuid(const std::vector<kvm_cpuid_entry2>& supported, unsigned cpu_count, bool tsc_deadline);
+    // The CPUID the guest sees (vmm/guest_cpuid.h makes it from what KVM supports).
+    Result<void> set_cpuid(const std::vector<kvm_cpuid_entry2>&);
     Result<void> set_regs(const kvm_regs&);
     Result<kvm_regs> regs() const;
     Result<void> set_sregs(const kvm_sregs&);

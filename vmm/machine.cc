@@ -18,6 +18,7 @@
 #include "vga/std_vga.h"
 #include "vmm/boot_cpu.h"
 #include "vmm/firmware_config.h"
+#include "vmm/guest_cpuid.h"
 #include "vmm/memory_layout.h"
 #include "vmm/mp_table.h"
 #include "vmm/ps2_input.h"
@@ -269,7 +270,9 @@ Result<void> Machine::create_vcpus()
     install_vcpu_kick_signal();
     for (unsigned id = 0; id < m_config.cpus; ++id) {
         auto vcpu = TRY(KvmVcpu::create(m_kvm, *m_vm, id));
-        TRY(vcpu.set_cpuid(m_kvm.supported_cpuid(), m_config.cpus, m_kvm.check_extension(KVM_CAP_TSC_DEADLINE_TIMER) > 0));
+        TRY(vcpu.set_cpuid(guest_cpuid(m_kvm.supported_cpuid(),
+            { .vcpu_id = vcpu.id(), .cpu_count = m_config.cpus,
+                .tsc_deadline = m_kvm.check_extension(KVM_CAP_TSC_DEADLINE_TIMER) > 0 })));
         TRY(vcpu.set_lapic_lint());
         vcpu.set_register_port(vmmouse::port);
         m_vcpus.push_back(std::make_unique<KvmVcpu>(std::move(vcpu)));
