@@ -60,9 +60,11 @@ using ReleaseFunction = uint64_t (*)(void* context, uint64_t id);
 
 class Card {
 public:
-    // Default timeout of waits for the device (async completions, ring room): generous, since a
-    // missing completion is a device bug the guest reports rather than a case to tolerate.
-    static constexpr uint64_t default_timeout_us = 2000000;
+    // Default timeout of waits for the device (async completions, ring room). A missing completion is a
+    // device bug the guest reports rather than a case to tolerate, but a full ring may be the server's flow
+    // control: QEMU's spice-server stops taking commands while a slow client catches up, which took longer
+    // than 2 s with the client in a nested KVM host (Linux's qxl driver waits for room without a limit).
+    static constexpr uint64_t default_timeout_us = 30000000;
     // How long a wait halts before looking at int_pending again, in case the interrupt's edge was missed.
     static constexpr uint64_t missed_edge_recheck_us = 10000;
 

@@ -9,7 +9,7 @@ namespace {
 
 constexpr int32_t no_surface = -1;
 // How long an allocation waits for the device to return memory before giving up.
-constexpr uint64_t reclaim_timeout_us = 2000000;
+constexpr uint64_t reclaim_timeout_us = Card::default_timeout_us;
 constexpr uint64_t reclaim_wait_us = 20000;
 
 }
