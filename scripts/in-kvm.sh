@@ -54,6 +54,7 @@ kernel=$(ls -1 /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -1)
 release=${kernel#/boot/vmlinuz-}
 [[ -d /lib/modules/$release ]] || die "no /lib/modules/$release for $kernel: reinstall linux-image-$release"
 [[ -x /bin/busybox ]] || die "no /bin/busybox for the nested host's init: install busybox-static"
+command -v python3 >/dev/null || die "python3 not found: the nested host's init holds its keeper VM with it (install python3)"
 
 # The nested host's initramfs: busybox, the modules for 9p, the overlay, virtio-serial and kvm-amd, and the
 # init below. Rebuilt when the kernel or this script changes.
