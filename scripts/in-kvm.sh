@@ -114,9 +114,9 @@ for port in /sys/class/virtio-ports/*; do
     ln -s /dev/${port##*/} /newroot/dev/in-kvm-$(cat $port/name)
 done
 # KVM turns the kernel's preempt-notifier static key on with the first VM and off with the last, each time
-# patching __schedule through an int3; under QEMU's multi-threaded TCG a CPU can keep running the stale int3
-# after the patch is done (both CPUs then spin with interrupts off and the host freezes). One VM with a vCPU,
-# held for the whole job, keeps that key and the APIC-disabled keys on, so the job's VMs never patch the kernel.
+# patching __schedule through an int3 (under multi-threaded TCG a CPU kept running the stale int3 and the host
+# froze; under any TCG each patch throws away translated code). One VM with a vCPU, held for the whole job,
+# keeps that key and the APIC-disabled keys on, so the job's VMs never patch the kernel.
 chroot /newroot python3 -c '
 import fcntl, os, signal
 kvm = os.open("/dev/kvm", os.O_RDWR)
@@ -129,7 +129,11 @@ if os.fork() == 0:
 # The heartbeat tells the outer script that this host still runs (see the watchdog there).
 (while :; do : > /newroot$run/heartbeat; sleep 10; done) &
 chroot /newroot /bin/bash $run/job </dev/null >/newroot/dev/in-kvm-stdout 2>/newroot/dev/in-kvm-stderr
-echo $? > /newroot$run/status
+status=$?
+# A kernel oops in the nested host kills the thread it hit, which a test sees only as a process gone quiet: say so.
+dmesg | grep -E -A3 'BUG:|Oops|general protection|corrupted|kernel BUG' | head -20 |
+    sed 's/^/in-kvm: the nested host kernel: /' > /newroot/dev/in-kvm-stderr
+echo $status > /newroot$run/status
 sync
 poweroff -f
 INIT
@@ -160,6 +164,8 @@ printf '%s\n' "${writable[@]}" > "$run/writable"
     # Unix sockets cannot live on 9p: the runtime directory is a tmpfs inside.
     printf 'export IN_KVM_NESTED=1 XDG_RUNTIME_DIR=/run/in-kvm-%d\n' "$(id -u)"
     printf 'mkdir -m 700 -p "$XDG_RUNTIME_DIR" && chown %d "$XDG_RUNTIME_DIR"\n' "$(id -u)"
+    # The same descriptor limits as here, not the nested init's default of 1024.
+    printf 'ulimit -Hn %s && ulimit -Sn %s || exit 125\n' "$(ulimit -Hn)" "$(ulimit -Sn)"
     printf 'cd %q || exit 125\n' "$PWD"
     printf 'exec'
     # The init runs as root: a user's command gets its own ids back.
@@ -185,7 +191,10 @@ cat "$run/stderr.out" >&2 &
 stderr_pid=$!
 
 echo "$me: $why: running $1 in a nested KVM host (QEMU TCG with SVM, $cpus CPUs, $memory MiB)" >&2
-"$qemu" -accel tcg,thread=multi -cpu qemu64,+svm,+npt,+ssse3,+sse4.1,+sse4.2,+popcnt -smp "$cpus" -m "$memory" \
+# Single-threaded TCG: with QEMU 7.2's multi-threaded TCG the nested host's kernel froze or corrupted its
+# memory under the interop suite (a stale int3 spun both CPUs; "corrupted stack end detected inside
+# scheduler"; threads of spicebox killed by oopses), in most runs; single-threaded, it costs about a fifth.
+"$qemu" -accel tcg,thread=single -cpu qemu64,+svm,+npt,+ssse3,+sse4.1,+sse4.2,+popcnt -smp "$cpus" -m "$memory" \
     -machine q35 -nodefaults -no-user-config -nographic -no-reboot \
     -kernel "$kernel" -initrd "$initrd" \
     -append "console=ttyS0 quiet panic=-1 in_kvm.run=$run" \
@@ -218,7 +227,7 @@ wait "$stdout_pid" "$stderr_pid"
 
 if [[ ! -f $run/status ]]; then
     echo "$me: the nested host ended (QEMU status $qemu_status) before the command finished; its console said:" >&2
-    tail -20 "$run/console.log" >&2
+    tail -60 "$run/console.log" >&2
     exit 125
 fi
 exit "$(cat "$run/status")"

@@ -1,6 +1,8 @@
 #include "tests/interop/spicebox_process.h"
 
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
@@ -14,6 +16,28 @@ namespace spicebox::test {
 namespace {
 
 constexpr std::string_view kListening = "SPICE server listening on ";
+
+std::string first_line(const std::filesystem::path& path)
+{
+    std::ifstream stream(path);
+    std::string line;
+    std::getline(stream, line);
+    return line;
+}
+
+// What each thread of `pid` is doing, for a process that hangs: "name state wchan; ...".
+std::string thread_states(pid_t pid)
+{
+    std::string states;
+    std::error_code error;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", error)) {
+        auto stat = first_line(task.path() / "stat");
+        auto state_at = stat.rfind(") ");
+        char state = state_at != std::string::npos && state_at + 2 < stat.size() ? stat[state_at + 2] : '?';
+        states += first_line(task.path() / "comm") + " " + state + " " + first_line(task.path() / "wchan") + "; ";
+    }
+    return states;
+}
 
 }
 
@@ -105,23 +129,42 @@ bool SpiceboxProcess::wait_for_log(const std::string& text, std::chrono::seconds
 
 std::string SpiceboxProcess::port() const { return m_uri.substr(m_uri.rfind(':') + 1); }
 
+bool SpiceboxProcess::running()
+{
+    if (m_pid < 0 || m_wait_status)
+        return false;
+    int status = 0;
+    if (waitpid(m_pid, &status, WNOHANG) != m_pid)
+        return true;
+    m_wait_status = status;
+    read_available(0);
+    return false;
+}
+
 int SpiceboxProcess::stop()
 {
     if (m_pid < 0)
         return -1;
-    kill(m_pid, SIGTERM);
+    if (!m_wait_status)
+        kill(m_pid, SIGTERM);
     auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while ((m_out_fd >= 0 || m_err_fd >= 0) && std::chrono::steady_clock::now() < end)
         read_available(100);
-    if (m_out_fd >= 0 || m_err_fd >= 0)
+    if ((m_out_fd >= 0 || m_err_fd >= 0) && !m_wait_status) {
+        m_err += "[test] spicebox did not end within 20 s of SIGTERM; its threads (name, state, kernel wait): "
+            + thread_states(m_pid) + "\n";
         kill(m_pid, SIGKILL);
+    }
     for (int* fd : { &m_out_fd, &m_err_fd }) {
         if (*fd >= 0)
             close(*fd);
         *fd = -1;
     }
     int status = 0;
-    waitpid(m_pid, &status, 0);
+    if (m_wait_status)
+        status = *m_wait_status;
+    else
+        waitpid(m_pid, &status, 0);
     m_pid = -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -27,6 +28,8 @@ public:
     // Reads what spicebox wrote so far, waiting at most `timeout_ms` for something.
     void poll_output(int timeout_ms) { read_available(timeout_ms); }
     pid_t pid() const { return m_pid; }
+    // False once spicebox has ended on its own (a test that expects it running says so with its log).
+    bool running();
     // SIGTERM, then everything it wrote; returns its exit status.
     int stop();
     const std::string& out() const { return m_out; }
@@ -36,6 +39,7 @@ private:
     void read_available(int timeout_ms);
 
     pid_t m_pid { -1 };
+    std::optional<int> m_wait_status; // set once reaped
     int m_out_fd { -1 };
     int m_err_fd { -1 };
     std::string m_out;
