@@ -200,7 +200,7 @@ TEST_CASE("bad clients are cut off one by one while remote-viewer keeps receivin
     // The guest and the viewer carry on, and a new client still gets the whole screen.
     auto after = wait_for_motion(**display, std::chrono::milliseconds(300), std::chrono::seconds(10));
     spicebox.poll_output(100);
-    REQUIRE_MESSAGE(spicebox.running(), ("spicebox ended during the attacks; its log:\n" + spicebox.err() + "\nits output (tail):\n"
+    REQUIRE_MESSAGE(spicebox.running(), ("spicebox ended during the attacks (" + spicebox.end_description() + "); its log:\n" + spicebox.err() + "\nits output (tail):\n"
         + spicebox.out().substr(spicebox.out().size() > 2000 ? spicebox.out().size() - 2000 : 0)));
     CHECK_MESSAGE(after.ok(), (after.ok() ? "" : after.error_message()));
     CHECK(viewer.process().running());

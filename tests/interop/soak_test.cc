@@ -131,7 +131,7 @@ TEST_CASE("soak: 200 sessions, good and bad, come and go while a good session ke
         spicebox.poll_output(100);
     CHECK(count_of(spicebox.out(), "demo: key 1e") == keys);
 
-    REQUIRE_MESSAGE(spicebox.running(), ("spicebox ended during the soak; its log:\n" + spicebox.err() + "\nits output (tail):\n"
+    REQUIRE_MESSAGE(spicebox.running(), ("spicebox ended during the soak (" + spicebox.end_description() + "); its log:\n" + spicebox.err() + "\nits output (tail):\n"
         + spicebox.out().substr(spicebox.out().size() > 2000 ? spicebox.out().size() - 2000 : 0)));
     size_t descriptors_after = settled_descriptors(spicebox.pid());
     uint64_t resident_after = resident_kib(spicebox.pid());

@@ -1,6 +1,7 @@
 #include "tests/interop/spicebox_process.h"
 
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <fcntl.h>
@@ -139,6 +140,16 @@ bool SpiceboxProcess::running()
     m_wait_status = status;
     read_available(0);
     return false;
+}
+
+std::string SpiceboxProcess::end_description() const
+{
+    if (!m_wait_status)
+        return "still running";
+    int status = *m_wait_status;
+    if (WIFEXITED(status))
+        return "exit " + std::to_string(WEXITSTATUS(status));
+    return "killed by signal " + std::to_string(WTERMSIG(status)) + " (" + strsignal(WTERMSIG(status)) + ")";
 }
 
 int SpiceboxProcess::stop()

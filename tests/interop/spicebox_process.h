@@ -30,6 +30,8 @@ public:
     pid_t pid() const { return m_pid; }
     // False once spicebox has ended on its own (a test that expects it running says so with its log).
     bool running();
+    // How it ended ("exit 1", "killed by signal 11 (Segmentation fault)"), once running() said it did.
+    std::string end_description() const;
     // SIGTERM, then everything it wrote; returns its exit status.
     int stop();
     const std::string& out() const { return m_out; }
