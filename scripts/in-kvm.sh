@@ -191,9 +191,9 @@ cat "$run/stderr.out" >&2 &
 stderr_pid=$!
 
 echo "$me: $why: running $1 in a nested KVM host (QEMU TCG with SVM, $cpus CPUs, $memory MiB)" >&2
-# Single-threaded TCG: with QEMU 7.2's multi-threaded TCG the nested host's kernel froze or corrupted its
-# memory under the interop suite (a stale int3 spun both CPUs; "corrupted stack end detected inside
-# scheduler"; threads of spicebox killed by oopses), in most runs; single-threaded, it costs about a fifth.
+# Single-threaded TCG: with QEMU 7.2's multi-threaded TCG the nested host's kernel froze (a stale int3 spun both
+# CPUs) or corrupted its memory ("corrupted stack end detected inside scheduler") under the interop suite;
+# single-threaded, that suite takes about a fifth to a half longer.
 "$qemu" -accel tcg,thread=single -cpu qemu64,+svm,+npt,+ssse3,+sse4.1,+sse4.2,+popcnt -smp "$cpus" -m "$memory" \
     -machine q35 -nodefaults -no-user-config -nographic -no-reboot \
     -kernel "$kernel" -initrd "$initrd" \
