@@ -130,8 +130,9 @@ if os.fork() == 0:
 (while :; do : > /newroot$run/heartbeat; sleep 10; done) &
 chroot /newroot /bin/bash $run/job </dev/null >/newroot/dev/in-kvm-stdout 2>/newroot/dev/in-kvm-stderr
 status=$?
-# A kernel oops in the nested host kills the thread it hit, which a test sees only as a process gone quiet: say so.
-dmesg | grep -E -A3 'BUG:|Oops|general protection|corrupted|kernel BUG' | head -20 |
+# What the nested kernel saw end a process badly (an oops kills the thread it hit; the OOM killer; a segfault's
+# trap line), which a test sees only as a process gone quiet: say so.
+dmesg | grep -E -A3 'BUG:|Oops|general protection|corrupted|Out of memory|oom-kill|segfault|traps:' | head -40 |
     sed 's/^/in-kvm: the nested host kernel: /' > /newroot/dev/in-kvm-stderr
 echo $status > /newroot$run/status
 sync
