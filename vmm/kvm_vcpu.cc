@@ -233,10 +233,10 @@ bool KvmVcpu::handle_exit(VcpuExitHandler& handler)
         return true;
     case KVM_EXIT_HLT:
         // With the in-kernel LAPIC a halt stays in the kernel; one that reaches us means the CPU can never wake.
-        handler.guest_reset("the guest halted with interrupts off");
+        handler.guest_crashed(m_id, "the guest halted with interrupts off");
         return false;
     case KVM_EXIT_SHUTDOWN:
-        handler.guest_reset("triple fault");
+        handler.guest_crashed(m_id, "the guest triple-faulted");
         return false;
     case KVM_EXIT_SYSTEM_EVENT:
         handler.guest_reset(m_run->system_event.type == KVM_SYSTEM_EVENT_RESET ? "system reset" : "system shutdown");

@@ -28,8 +28,11 @@ public:
     virtual void register_port_read(uint16_t port, kvm_regs& regs) = 0;
     virtual void mmio_read(uint64_t address, std::span<uint8_t> data) = 0;
     virtual void mmio_write(uint64_t address, std::span<const uint8_t> data) = 0;
-    // The guest reset or shut the machine down (triple fault, KVM system event).
+    // The guest reset or shut the machine down (KVM system event, port 0x92).
     virtual void guest_reset(const std::string& why) = 0;
+    // The vCPU can never run on: a triple fault, or a halt with interrupts off. Our guests end through the
+    // debug-exit port, so for them this is a crash; Linux may also reboot by a triple fault.
+    virtual void guest_crashed(unsigned vcpu_id, const std::string& why) = 0;
     // KVM could not go on running this vCPU (emulation failure, failed entry).
     virtual void vcpu_failed(unsigned vcpu_id, const std::string& why) = 0;
 };

@@ -425,6 +425,12 @@ void Machine::guest_reset(const std::string& why)
     request_stop({ RunOutcome::Reason::PowerOff, 0, why });
 }
 
+void Machine::guest_crashed(unsigned vcpu_id, const std::string& why)
+{
+    LOG_WARN("machine", "vCPU %u: %s; the run ends as at power off", vcpu_id, why.c_str());
+    request_stop({ RunOutcome::Reason::PowerOff, 0, why });
+}
+
 void Machine::vcpu_failed(unsigned vcpu_id, const std::string& why)
 {
     request_stop({ RunOutcome::Reason::Failure, 1, "vCPU " + std::to_string(vcpu_id) + ": " + why });

@@ -153,6 +153,7 @@ private:
     void mmio_read(uint64_t address, std::span<uint8_t> data) override;
     void mmio_write(uint64_t address, std::span<const uint8_t> data) override;
     void guest_reset(const std::string& why) override;
+    void guest_crashed(unsigned vcpu_id, const std::string& why) override;
     void vcpu_failed(unsigned vcpu_id, const std::string& why) override;
 
     const KvmSystem& m_kvm;

@@ -3,7 +3,9 @@
 #include "tests/integration/run_process.h"
 
 #include <cstdio>
+#include <cstring>
 #include <doctest/doctest.h>
+#include <elf.h>
 #include <fstream>
 #include <random>
 #include <unistd.h>
@@ -27,6 +29,37 @@ uint32_t crc32(const std::vector<uint8_t>& bytes)
 std::string temporary_path(const char* name)
 {
     return "/tmp/spicebox-test-" + std::to_string(getpid()) + "-" + name;
+}
+
+// A static ELF64 kernel of one loaded segment at 1 MiB: its headers, then `code`, where it enters.
+std::vector<uint8_t> tiny_elf_kernel(const std::vector<uint8_t>& code)
+{
+    constexpr uint64_t load_address = 0x100000;
+    constexpr size_t headers = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr);
+    Elf64_Ehdr header {};
+    std::memcpy(header.e_ident, ELFMAG, SELFMAG);
+    header.e_ident[EI_CLASS] = ELFCLASS64;
+    header.e_ident[EI_DATA] = ELFDATA2LSB;
+    header.e_ident[EI_VERSION] = EV_CURRENT;
+    header.e_type = ET_EXEC;
+    header.e_machine = EM_X86_64;
+    header.e_version = EV_CURRENT;
+    header.e_entry = load_address + headers;
+    header.e_phoff = sizeof(Elf64_Ehdr);
+    header.e_ehsize = sizeof(Elf64_Ehdr);
+    header.e_phentsize = sizeof(Elf64_Phdr);
+    header.e_phnum = 1;
+    Elf64_Phdr segment {};
+    segment.p_type = PT_LOAD;
+    segment.p_flags = PF_R | PF_X;
+    segment.p_vaddr = segment.p_paddr = load_address;
+    segment.p_filesz = segment.p_memsz = headers + code.size();
+    segment.p_align = 0x1000;
+    std::vector<uint8_t> image(headers);
+    std::memcpy(image.data(), &header, sizeof header);
+    std::memcpy(image.data() + sizeof header, &segment, sizeof segment);
+    image.insert(image.end(), code.begin(), code.end());
+    return image;
 }
 
 }
@@ -135,6 +168,19 @@ TEST_CASE("the i8042 reset line powers the machine off with status 0" * doctest:
     CHECK(result.exit_code == 0);
     CHECK(result.out.find("hello: resetting through the i8042") != std::string::npos);
     CHECK(result.out.find("did not end the run") == std::string::npos);
+}
+
+TEST_CASE("a guest that triple-faults ends the run with one line saying so" * doctest::test_suite(kNeedsKvm))
+{
+    // ud2 at the entry: the boot IDT is empty (limit 0), so #UD escalates to a triple fault.
+    auto path = temporary_path("triple-fault.elf");
+    auto image = tiny_elf_kernel({ 0x0F, 0x0B });
+    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(image.data()), std::streamsize(image.size()));
+    auto result = run_spicebox({ "--kernel", path });
+    std::remove(path.c_str());
+    INFO(describe(result));
+    CHECK(result.exit_code == 0);
+    CHECK(result.err == "spicebox: machine: vCPU 0: the guest triple-faulted; the run ends as at power off\n");
 }
 
 TEST_CASE("--kernel boots our guests from their files: the bootcheck bzImage and the hello ELF" * doctest::test_suite(kNeedsKvm))
