@@ -8,6 +8,7 @@
 #include "spice-common/lz_decoder.h"
 #include "tests/fuzz/fuzz_input.h"
 #include "tests/fuzz/fuzz_programs.h"
+#include "tests/support/elf_image.h"
 
 #include <spice/enums.h>
 #include <spice/protocol.h>
@@ -773,27 +774,8 @@ std::vector<uint8_t> bzimage()
 std::vector<uint8_t> elf()
 {
     constexpr uint64_t base = 0x200000;
-    std::vector<uint8_t> image(sizeof(Elf64_Ehdr) + 2 * sizeof(Elf64_Phdr) + 256, 0xCC);
-    Elf64_Ehdr header {};
-    std::memcpy(header.e_ident, ELFMAG, SELFMAG);
-    header.e_ident[EI_CLASS] = ELFCLASS64;
-    header.e_ident[EI_DATA] = ELFDATA2LSB;
-    header.e_ident[EI_VERSION] = EV_CURRENT;
-    header.e_type = ET_EXEC;
-    header.e_machine = EM_X86_64;
-    header.e_version = EV_CURRENT;
-    header.e_entry = base;
-    header.e_phoff = sizeof header;
-    header.e_ehsize = sizeof header;
-    header.e_phentsize = sizeof(Elf64_Phdr);
-    header.e_phnum = 2;
-    std::memcpy(image.data(), &header, sizeof header);
-    uint64_t data_offset = sizeof header + 2 * sizeof(Elf64_Phdr);
-    Elf64_Phdr code { PT_LOAD, PF_R | PF_X, data_offset, base, base, 128, 128, 4096 };
-    Elf64_Phdr data { PT_LOAD, PF_R | PF_W, data_offset + 128, base + 0x1000, base + 0x1000, 128, 0x3000, 4096 };
-    std::memcpy(image.data() + sizeof header, &code, sizeof code);
-    std::memcpy(image.data() + sizeof header + sizeof code, &data, sizeof data);
-    return image;
+    std::vector<uint8_t> bytes(128, 0xCC);
+    return spicebox::test::elf_image(base, { { base, bytes, 128, PF_R | PF_X }, { base + 0x1000, bytes, 0x3000, PF_R | PF_W } });
 }
 
 void kernel_loader_seeds()

@@ -1,9 +1,9 @@
 // Built-in guests booted under KVM by the real binary.
 #include "tests/integration/kvm_requirement.h"
 #include "tests/integration/run_process.h"
+#include "tests/support/elf_image.h"
 
 #include <cstdio>
-#include <cstring>
 #include <doctest/doctest.h>
 #include <elf.h>
 #include <fstream>
@@ -29,37 +29,6 @@ uint32_t crc32(const std::vector<uint8_t>& bytes)
 std::string temporary_path(const char* name)
 {
     return "/tmp/spicebox-test-" + std::to_string(getpid()) + "-" + name;
-}
-
-// A static ELF64 kernel of one loaded segment at 1 MiB: its headers, then `code`, where it enters.
-std::vector<uint8_t> tiny_elf_kernel(const std::vector<uint8_t>& code)
-{
-    constexpr uint64_t load_address = 0x100000;
-    constexpr size_t headers = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr);
-    Elf64_Ehdr header {};
-    std::memcpy(header.e_ident, ELFMAG, SELFMAG);
-    header.e_ident[EI_CLASS] = ELFCLASS64;
-    header.e_ident[EI_DATA] = ELFDATA2LSB;
-    header.e_ident[EI_VERSION] = EV_CURRENT;
-    header.e_type = ET_EXEC;
-    header.e_machine = EM_X86_64;
-    header.e_version = EV_CURRENT;
-    header.e_entry = load_address + headers;
-    header.e_phoff = sizeof(Elf64_Ehdr);
-    header.e_ehsize = sizeof(Elf64_Ehdr);
-    header.e_phentsize = sizeof(Elf64_Phdr);
-    header.e_phnum = 1;
-    Elf64_Phdr segment {};
-    segment.p_type = PT_LOAD;
-    segment.p_flags = PF_R | PF_X;
-    segment.p_vaddr = segment.p_paddr = load_address;
-    segment.p_filesz = segment.p_memsz = headers + code.size();
-    segment.p_align = 0x1000;
-    std::vector<uint8_t> image(headers);
-    std::memcpy(image.data(), &header, sizeof header);
-    std::memcpy(image.data() + sizeof header, &segment, sizeof segment);
-    image.insert(image.end(), code.begin(), code.end());
-    return image;
 }
 
 }
@@ -174,7 +143,8 @@ TEST_CASE("a guest that triple-faults ends the run with one line saying so" * do
 {
     // ud2 at the entry: the boot IDT is empty (limit 0), so #UD escalates to a triple fault.
     auto path = temporary_path("triple-fault.elf");
-    auto image = tiny_elf_kernel({ 0x0F, 0x0B });
+    constexpr uint64_t entry = 0x100000;
+    auto image = elf_image(entry, { { entry, { 0x0F, 0x0B }, 2, PF_R | PF_X } });
     std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(image.data()), std::streamsize(image.size()));
     auto result = run_spicebox({ "--kernel", path });
     std::remove(path.c_str());

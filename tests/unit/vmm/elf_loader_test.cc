@@ -1,5 +1,6 @@
 #include "vmm/elf_loader.h"
 
+#include "tests/support/elf_image.h"
 #include "tests/unit/vmm/test_ram.h"
 #include "vmm/memory_layout.h"
 
@@ -20,52 +21,14 @@ constexpr uint64_t guest_ram_size = 16 * layout::MiB;
 constexpr uint64_t text_address = 0x200000;
 constexpr uint64_t data_address = 0x300000;
 
-struct SegmentSpec {
-    uint64_t address;
-    std::vector<uint8_t> bytes;
-    uint64_t memory_size;
-    uint32_t flags;
-};
-
-// An ELF64 x86-64 executable: header, program headers, then each segment's bytes.
-std::vector<uint8_t> build_elf(uint64_t entry, const std::vector<SegmentSpec>& segments)
-{
-    Elf64_Ehdr header {};
-    std::memcpy(header.e_ident, ELFMAG, SELFMAG);
-    header.e_ident[EI_CLASS] = ELFCLASS64;
-    header.e_ident[EI_DATA] = ELFDATA2LSB;
-    header.e_ident[EI_VERSION] = EV_CURRENT;
-    header.e_type = ET_EXEC;
-    header.e_machine = EM_X86_64;
-    header.e_version = EV_CURRENT;
-    header.e_entry = entry;
-    header.e_phoff = sizeof header;
-    header.e_ehsize = sizeof header;
-    header.e_phentsize = sizeof(Elf64_Phdr);
-    header.e_phnum = uint16_t(segments.size());
-
-    std::vector<uint8_t> file(sizeof header + segments.size() * sizeof(Elf64_Phdr));
-    std::memcpy(file.data(), &header, sizeof header);
-    for (size_t i = 0; i < segments.size(); ++i) {
-        Elf64_Phdr program {};
-        program.p_type = PT_LOAD;
-        program.p_flags = segments[i].flags;
-        program.p_offset = file.size();
-        program.p_vaddr = program.p_paddr = segments[i].address;
-        program.p_filesz = segments[i].bytes.size();
-        program.p_memsz = segments[i].memory_size;
-        std::memcpy(file.data() + sizeof header + i * sizeof program, &program, sizeof program);
-        file.insert(file.end(), segments[i].bytes.begin(), segments[i].bytes.end());
-    }
-    return file;
-}
+using test::elf_image;
 
 std::vector<uint8_t> text_bytes() { return { 0xF4, 0xEB, 0xFD, 0x90 }; } // hlt; jmp .-3; nop
 std::vector<uint8_t> data_bytes() { return { 1, 2, 3, 4, 5, 6, 7, 8 }; }
 
 std::vector<uint8_t> good_elf()
 {
-    return build_elf(text_address + 1, {
+    return elf_image(text_address + 1, {
         { text_address, text_bytes(), 0x1000, PF_R | PF_X },
         { data_address, data_bytes(), 0x2000, PF_R | PF_W },
     });
@@ -175,10 +138,10 @@ TEST_CASE("load_elf checks every segment against the file, the RAM and the boot 
     patch<uint64_t>(file_bigger_than_memory, program_header_offset(1, offsetof(Elf64_Phdr, p_memsz)), 4);
     CHECK(guest.load_error(file_bigger_than_memory) == "ELF segment 1 has more bytes in the file than in memory");
 
-    auto boot_area = build_elf(0x7000, { { 0x7000, text_bytes(), 0x1000, PF_R | PF_X } });
+    auto boot_area = elf_image(0x7000, { { 0x7000, text_bytes(), 0x1000, PF_R | PF_X } });
     CHECK(guest.load_error(boot_area) == "ELF segment 0 at 0x7000 overlaps the boot area below 1 MiB");
 
-    auto beyond_ram = build_elf(text_address, {
+    auto beyond_ram = elf_image(text_address, {
         { text_address, text_bytes(), 0x1000, PF_R | PF_X },
         { guest_ram_size - 0x100, data_bytes(), 0x1000, PF_R },
     });
@@ -188,13 +151,13 @@ TEST_CASE("load_elf checks every segment against the file, the RAM and the boot 
     patch<uint64_t>(wrapping, program_header_offset(1, offsetof(Elf64_Phdr, p_paddr)), UINT64_MAX - 0x10);
     CHECK(guest.load_error(wrapping) == "ELF segment 1 wraps around the address space");
 
-    auto overlapping = build_elf(text_address, {
+    auto overlapping = elf_image(text_address, {
         { text_address, text_bytes(), 0x1000, PF_R | PF_X },
         { text_address + 0x800, data_bytes(), 0x1000, PF_R },
     });
     CHECK(guest.load_error(overlapping) == "ELF segments 0 and 1 overlap");
 
-    CHECK(guest.load_error(build_elf(text_address, {})) == "ELF file has no loadable segment");
+    CHECK(guest.load_error(elf_image(text_address, {})) == "ELF file has no loadable segment");
 }
 
 TEST_CASE("load_elf wants the entry point inside an executable segment")
